@@ -1,1 +1,14 @@
-export const ENGINE_VERSION = "0.1.0";
+// Public entry of the analysis engine: what the app, the agent and other packages may import.
+export { ENGINE_VERSION } from './version.js';
+export * from './bundle/index.js';
+export { importCaptures } from './pipeline/import.js';
+export type { ImportOptions, ImportProgress, ImportSummary, BundleImportResult } from './pipeline/import.js';
+export { openStore, openReadOnly, Store } from './store/store.js';
+export type { Db } from './store/store.js';
+export { SCHEMA_VERSION } from './store/schema.js';
+export { runReadOnlySql, checkReadOnlySql, SqlRefusedError } from './query/read-only-sql.js';
+export type { SqlResult } from './query/read-only-sql.js';
+export { buildReport } from './report/report.js';
+export type { IncidentReport } from './report/report.js';
+export { renderMarkdown, formatTimeUs, formatDurationUs } from './report/render.js';
+export { main as cliMain } from './cli/main.js';

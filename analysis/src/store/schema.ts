@@ -1,0 +1,222 @@
+// Store schema v1: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
+
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
+ * (l4_flow_log, metrics_net_1s, ...), which join names in as text.
+ */
+export const SCHEMA_DDL = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS bundles (
+  id                   INTEGER PRIMARY KEY,
+  path                 TEXT NOT NULL,
+  file_name            TEXT NOT NULL,
+  size_bytes           INTEGER NOT NULL,
+  format               TEXT,            -- pcapng | pcap | pcap-ns
+  gzip                 INTEGER NOT NULL DEFAULT 0,
+  format_version       TEXT,            -- Rewind bundle format version, NULL for foreign captures
+  host                 TEXT,            -- recording host from the section header, if any
+  writer               TEXT,            -- shb_userappl of the first section
+  sections             INTEGER NOT NULL DEFAULT 0,
+  interfaces           INTEGER NOT NULL DEFAULT 0,
+  packets              INTEGER NOT NULL DEFAULT 0,
+  bytes                INTEGER NOT NULL DEFAULT 0,   -- decompressed input bytes consumed
+  first_time           INTEGER,         -- µs since epoch
+  last_time            INTEGER,
+  flows                INTEGER NOT NULL DEFAULT 0,
+  truncated_tail_bytes INTEGER NOT NULL DEFAULT 0,
+  unknown_blocks       TEXT,            -- JSON {blockType: count}
+  violations           INTEGER NOT NULL DEFAULT 0,
+  status               TEXT NOT NULL,   -- importing | ok | partial | failed
+  error                TEXT,
+  imported_at          INTEGER NOT NULL, -- µs since epoch (wall clock of the import)
+  import_duration      INTEGER           -- µs
+);
+
+CREATE TABLE IF NOT EXISTS observation_points (
+  id              INTEGER PRIMARY KEY,
+  bundle_id       INTEGER NOT NULL REFERENCES bundles(id),
+  section_index   INTEGER NOT NULL,
+  interface_index INTEGER NOT NULL,   -- IDB index inside its section
+  name            TEXT NOT NULL,
+  description     TEXT,
+  link_type       INTEGER NOT NULL,
+  link_type_name  TEXT NOT NULL,
+  snap_len        INTEGER,
+  host            TEXT,
+  tap_side        TEXT NOT NULL DEFAULT 'unknown',
+  metadata        TEXT,               -- JSON from the bundle's observation-point option
+  packets         INTEGER NOT NULL DEFAULT 0,
+  bytes           INTEGER NOT NULL DEFAULT 0,
+  first_time      INTEGER,
+  last_time       INTEGER,
+  if_recv         INTEGER,
+  if_drop         INTEGER,
+  os_drop         INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS _l4_flow_log (
+  flow_id              INTEGER PRIMARY KEY,
+  bundle_id            INTEGER NOT NULL,
+  observation_point_id INTEGER NOT NULL,
+  encap                TEXT NOT NULL DEFAULT '',   -- VLAN / tunnel context, '' when none
+  vlan                 INTEGER NOT NULL DEFAULT 0,
+  tunnel_type          TEXT NOT NULL DEFAULT '',
+  tunnel_id            INTEGER NOT NULL DEFAULT 0,
+  ip_version           INTEGER NOT NULL,
+  ip_0                 TEXT NOT NULL,
+  ip_1                 TEXT NOT NULL,
+  client_port          INTEGER NOT NULL,
+  server_port          INTEGER NOT NULL,
+  protocol             INTEGER NOT NULL,
+  side_source          TEXT NOT NULL,
+  packet_tx            INTEGER NOT NULL,
+  packet_rx            INTEGER NOT NULL,
+  byte_tx              INTEGER NOT NULL,
+  byte_rx              INTEGER NOT NULL,
+  l3_byte_tx           INTEGER NOT NULL,
+  l3_byte_rx           INTEGER NOT NULL,
+  l4_byte_tx           INTEGER NOT NULL,
+  l4_byte_rx           INTEGER NOT NULL,
+  start_time           INTEGER NOT NULL,
+  end_time             INTEGER NOT NULL,
+  duration             INTEGER NOT NULL,
+  rtt                  INTEGER,
+  rtt_client           INTEGER,
+  rtt_server           INTEGER,
+  srt_sum              INTEGER NOT NULL,
+  srt_count            INTEGER NOT NULL,
+  srt_max              INTEGER,
+  art_sum              INTEGER NOT NULL,
+  art_count            INTEGER NOT NULL,
+  art_max              INTEGER,
+  cit_sum              INTEGER NOT NULL,
+  cit_count            INTEGER NOT NULL,
+  cit_max              INTEGER,
+  retrans_tx           INTEGER NOT NULL,
+  retrans_rx           INTEGER NOT NULL,
+  zero_win_tx          INTEGER NOT NULL,
+  zero_win_rx          INTEGER NOT NULL,
+  ooo_tx               INTEGER NOT NULL,
+  ooo_rx               INTEGER NOT NULL,
+  syn_count            INTEGER NOT NULL,
+  synack_count         INTEGER NOT NULL,
+  retrans_syn          INTEGER NOT NULL,
+  retrans_synack       INTEGER NOT NULL,
+  rst_tx               INTEGER NOT NULL,
+  rst_rx               INTEGER NOT NULL,
+  fin_tx               INTEGER NOT NULL,
+  fin_rx               INTEGER NOT NULL,
+  tcp_flags_bit_0      INTEGER NOT NULL,
+  tcp_flags_bit_1      INTEGER NOT NULL,
+  close_type           TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  first_frame          INTEGER NOT NULL,
+  last_frame           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS _l4_flow_log_time ON _l4_flow_log(start_time);
+CREATE INDEX IF NOT EXISTS _l4_flow_log_ips ON _l4_flow_log(ip_0, ip_1, server_port);
+
+CREATE TABLE IF NOT EXISTS _metrics_net_1s (
+  time                 INTEGER NOT NULL,   -- µs since epoch, start of the second
+  observation_point_id INTEGER NOT NULL,
+  ip_0                 TEXT NOT NULL,
+  ip_1                 TEXT NOT NULL,
+  server_port          INTEGER NOT NULL,
+  protocol             INTEGER NOT NULL,
+  packet_tx            INTEGER NOT NULL,
+  packet_rx            INTEGER NOT NULL,
+  byte_tx              INTEGER NOT NULL,
+  byte_rx              INTEGER NOT NULL,
+  new_flow             INTEGER NOT NULL,
+  closed_flow          INTEGER NOT NULL,
+  retrans_tx           INTEGER NOT NULL,
+  retrans_rx           INTEGER NOT NULL,
+  zero_win_tx          INTEGER NOT NULL,
+  zero_win_rx          INTEGER NOT NULL,
+  syn_count            INTEGER NOT NULL,
+  synack_count         INTEGER NOT NULL,
+  rst_tx               INTEGER NOT NULL,
+  rst_rx               INTEGER NOT NULL,
+  rtt_sum              INTEGER NOT NULL,
+  rtt_count            INTEGER NOT NULL,
+  rtt_max              INTEGER NOT NULL,
+  srt_sum              INTEGER NOT NULL,
+  srt_count            INTEGER NOT NULL,
+  srt_max              INTEGER NOT NULL,
+  art_sum              INTEGER NOT NULL,
+  art_count            INTEGER NOT NULL,
+  art_max              INTEGER NOT NULL,
+  setup_failures       INTEGER NOT NULL,
+  resets               INTEGER NOT NULL,
+  timeouts             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS _metrics_net_1s_time ON _metrics_net_1s(time);
+
+CREATE TABLE IF NOT EXISTS _metrics_net_1m AS SELECT * FROM _metrics_net_1s WHERE 0;
+CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
+
+CREATE TABLE IF NOT EXISTS ingest_violations (
+  id                   INTEGER PRIMARY KEY,
+  bundle_id            INTEGER NOT NULL,
+  observation_point_id INTEGER,
+  layer                TEXT NOT NULL,   -- capture | decode | flow | l7
+  kind                 TEXT NOT NULL,
+  message              TEXT NOT NULL,
+  frame_number         INTEGER,
+  time                 INTEGER,
+  bytes_lost           INTEGER,
+  count                INTEGER NOT NULL DEFAULT 1  -- >1 on the overflow row that sums the rest of one kind
+);
+
+DROP VIEW IF EXISTS l4_flow_log;
+CREATE VIEW l4_flow_log AS
+SELECT f.*,
+  op.name AS observation_point,
+  op.tap_side AS tap_side,
+  b.file_name AS bundle,
+  CASE f.protocol WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP' WHEN 1 THEN 'ICMP' WHEN 58 THEN 'ICMPv6'
+    WHEN 47 THEN 'GRE' WHEN 132 THEN 'SCTP' ELSE CAST(f.protocol AS TEXT) END AS protocol_name,
+  CASE WHEN f.srt_count > 0 THEN f.srt_sum / f.srt_count END AS srt,
+  CASE WHEN f.art_count > 0 THEN f.art_sum / f.art_count END AS art,
+  CASE WHEN f.cit_count > 0 THEN f.cit_sum / f.cit_count END AS cit
+FROM _l4_flow_log f
+LEFT JOIN observation_points op ON op.id = f.observation_point_id
+LEFT JOIN bundles b ON b.id = f.bundle_id;
+
+DROP VIEW IF EXISTS metrics_net_1s;
+CREATE VIEW metrics_net_1s AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
+  CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
+  CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
+  CASE WHEN m.art_count > 0 THEN m.art_sum / m.art_count END AS art
+FROM _metrics_net_1s m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
+
+DROP VIEW IF EXISTS metrics_net_1m;
+CREATE VIEW metrics_net_1m AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
+  CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
+  CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
+  CASE WHEN m.art_count > 0 THEN m.art_sum / m.art_count END AS art
+FROM _metrics_net_1m m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
+
+DROP VIEW IF EXISTS ingest_violation_summary;
+CREATE VIEW ingest_violation_summary AS
+SELECT b.file_name AS bundle, v.layer, v.kind, SUM(v.count) AS count, SUM(v.bytes_lost) AS bytes_lost,
+  MIN(v.frame_number) AS first_frame
+FROM ingest_violations v LEFT JOIN bundles b ON b.id = v.bundle_id
+GROUP BY v.bundle_id, v.layer, v.kind;
+`;
+
+/** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */
+export const NET_METRIC_SUM_COLUMNS = [
+  'packet_tx', 'packet_rx', 'byte_tx', 'byte_rx', 'new_flow', 'closed_flow', 'retrans_tx', 'retrans_rx',
+  'zero_win_tx', 'zero_win_rx', 'syn_count', 'synack_count', 'rst_tx', 'rst_rx', 'rtt_sum', 'rtt_count',
+  'srt_sum', 'srt_count', 'art_sum', 'art_count', 'setup_failures', 'resets', 'timeouts',
+] as const;
+export const NET_METRIC_MAX_COLUMNS = ['rtt_max', 'srt_max', 'art_max'] as const;

@@ -1,0 +1,289 @@
+// SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
+import Database from 'better-sqlite3';
+import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
+import { NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+
+export type Db = Database.Database;
+
+/** Violations kept as individual rows per (bundle, layer, kind); the rest are summed into one overflow row. */
+const VIOLATION_DETAIL_LIMIT = 100;
+const BATCH_ROWS = 4096;
+
+export interface BundleRow {
+  path: string;
+  fileName: string;
+  sizeBytes: number;
+  importedAt: number;
+}
+
+export interface BundleFinish {
+  format?: string;
+  gzip?: boolean;
+  formatVersion?: string | null;
+  host?: string | null;
+  writer?: string | null;
+  sections: number;
+  interfaces: number;
+  packets: number;
+  bytes: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  flows: number;
+  truncatedTailBytes: number;
+  unknownBlocks: Record<string, number>;
+  violations: number;
+  status: 'ok' | 'partial' | 'failed';
+  error?: string | null;
+  importDuration: number;
+}
+
+export interface ObservationPointRow {
+  bundleId: number;
+  sectionIndex: number;
+  interfaceIndex: number;
+  name: string;
+  description?: string | null;
+  linkType: number;
+  linkTypeName: string;
+  snapLen?: number | null;
+  host?: string | null;
+  tapSide?: string;
+  metadata?: unknown;
+}
+
+export interface ObservationPointStats {
+  packets: number;
+  bytes: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  ifRecv?: number | null;
+  ifDrop?: number | null;
+  osDrop?: number | null;
+}
+
+export interface ViolationInput {
+  bundleId: number;
+  observationPointId?: number | null;
+  layer: 'capture' | 'decode' | 'flow' | 'l7';
+  kind: string;
+  message: string;
+  frameNumber?: number | null;
+  time?: number | null;
+  bytesLost?: number | null;
+}
+
+const nullIfNeg = (v: number): number | null => (v < 0 ? null : v);
+
+/** Opens (creating if needed) a Rewind database for writing. */
+export function openStore(path: string): Store {
+  return new Store(new Database(path));
+}
+
+/** Opens an existing Rewind database read-only, refusing files that are not one or are from a newer schema. */
+export function openReadOnly(path: string): Db {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    if (!row) throw new Error(`${path} is not a Rewind database (no schema version)`);
+    const v = Number(row.value);
+    if (v > SCHEMA_VERSION) throw new Error(`${path} has schema v${v}; this Rewind reads up to v${SCHEMA_VERSION}`);
+  } catch (err) {
+    db.close();
+    if (err instanceof Error && /no such table/.test(err.message)) throw new Error(`${path} is not a Rewind database`);
+    throw err;
+  }
+  db.pragma('query_only = ON');
+  return db;
+}
+
+export class Store {
+  readonly db: Db;
+  private flowBatch: FlowRecord[] = [];
+  private flowBundle: number[] = [];
+  private metricBatch: NetMetricsRow[] = [];
+  private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
+  private readonly insertFlowStmt: Database.Statement;
+  private readonly insertMetricStmt: Database.Statement;
+  private readonly insertViolationStmt: Database.Statement;
+  private readonly flushFlows: () => void;
+  private readonly flushMetrics: () => void;
+
+  constructor(db: Db) {
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -65536');
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    if (tables.includes('meta')) {
+      const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
+      if (v !== undefined && Number(v) > SCHEMA_VERSION) {
+        throw new Error(`database has schema v${v}; this Rewind writes v${SCHEMA_VERSION}`);
+      }
+    } else if (tables.length > 0) {
+      throw new Error('the file is an SQLite database but not a Rewind one: refusing to write into it');
+    }
+    db.exec(SCHEMA_DDL);
+    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+
+    this.insertFlowStmt = db.prepare(`INSERT INTO _l4_flow_log(${FLOW_COLUMNS.join(',')}) VALUES (${FLOW_COLUMNS.map(() => '?').join(',')})`);
+    const metricCols = metricColumns();
+    this.insertMetricStmt = db.prepare(`INSERT INTO _metrics_net_1s(${metricCols.join(',')}) VALUES (${metricCols.map(() => '?').join(',')})`);
+    this.insertViolationStmt = db.prepare(`INSERT INTO ingest_violations(bundle_id, observation_point_id, layer, kind, message, frame_number, time, bytes_lost, count)
+      VALUES (?,?,?,?,?,?,?,?,?)`);
+    this.flushFlows = db.transaction(() => {
+      const stmt = this.insertFlowStmt;
+      const batch = this.flowBatch;
+      for (let i = 0; i < batch.length; i++) stmt.run(flowValues(batch[i], this.flowBundle[i]));
+      batch.length = 0;
+      this.flowBundle.length = 0;
+    });
+    this.flushMetrics = db.transaction(() => {
+      const stmt = this.insertMetricStmt;
+      for (const m of this.metricBatch) stmt.run(metricValues(m));
+      this.metricBatch.length = 0;
+    });
+  }
+
+  /** Highest flow id in the database, so a new import continues the numbering. */
+  maxFlowId(): number {
+    const row = this.db.prepare('SELECT max(flow_id) AS m FROM _l4_flow_log').get() as { m: number | null };
+    return row.m ?? 0;
+  }
+
+  beginBundle(b: BundleRow): number {
+    const r = this.db.prepare(`INSERT INTO bundles(path, file_name, size_bytes, status, imported_at) VALUES (?,?,?,'importing',?)`)
+      .run(b.path, b.fileName, b.sizeBytes, b.importedAt);
+    return Number(r.lastInsertRowid);
+  }
+
+  finishBundle(id: number, f: BundleFinish): void {
+    this.flush();
+    this.db.prepare(`UPDATE bundles SET format=?, gzip=?, format_version=?, host=?, writer=?, sections=?, interfaces=?, packets=?,
+      bytes=?, first_time=?, last_time=?, flows=?, truncated_tail_bytes=?, unknown_blocks=?, violations=?, status=?, error=?,
+      import_duration=? WHERE id=?`).run(
+      f.format ?? null, f.gzip ? 1 : 0, f.formatVersion ?? null, f.host ?? null, f.writer ?? null, f.sections, f.interfaces,
+      f.packets, f.bytes, f.firstTime, f.lastTime, f.flows, f.truncatedTailBytes, JSON.stringify(f.unknownBlocks),
+      f.violations, f.status, f.error ?? null, f.importDuration, id,
+    );
+  }
+
+  addObservationPoint(o: ObservationPointRow): number {
+    const r = this.db.prepare(`INSERT INTO observation_points(bundle_id, section_index, interface_index, name, description, link_type,
+      link_type_name, snap_len, host, tap_side, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?)`).run(
+      o.bundleId, o.sectionIndex, o.interfaceIndex, o.name, o.description ?? null, o.linkType, o.linkTypeName,
+      o.snapLen ?? null, o.host ?? null, o.tapSide ?? 'unknown', o.metadata === undefined ? null : JSON.stringify(o.metadata),
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  updateObservationPoint(id: number, s: ObservationPointStats): void {
+    this.db.prepare(`UPDATE observation_points SET packets=?, bytes=?, first_time=?, last_time=?,
+      if_recv=coalesce(?, if_recv), if_drop=coalesce(?, if_drop), os_drop=coalesce(?, os_drop) WHERE id=?`)
+      .run(s.packets, s.bytes, s.firstTime, s.lastTime, s.ifRecv ?? null, s.ifDrop ?? null, s.osDrop ?? null, id);
+  }
+
+  addFlow(f: FlowRecord, bundleId: number): void {
+    this.flowBatch.push(f);
+    this.flowBundle.push(bundleId);
+    if (this.flowBatch.length >= BATCH_ROWS) this.flushFlows();
+  }
+
+  addNetMetrics(m: NetMetricsRow): void {
+    this.metricBatch.push(m);
+    if (this.metricBatch.length >= BATCH_ROWS) this.flushMetrics();
+  }
+
+  /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
+  addViolation(v: ViolationInput): void {
+    const key = `${v.bundleId}\u0000${v.layer}\u0000${v.kind}`;
+    let c = this.violationCounts.get(key);
+    if (!c) {
+      c = { count: 0, bytes: 0, overflowId: null };
+      this.violationCounts.set(key, c);
+    }
+    c.count++;
+    if (c.count <= VIOLATION_DETAIL_LIMIT) {
+      this.insertViolationStmt.run(v.bundleId, v.observationPointId ?? null, v.layer, v.kind, v.message, v.frameNumber ?? null,
+        v.time ?? null, v.bytesLost ?? null, 1);
+      return;
+    }
+    c.bytes += v.bytesLost ?? 0;
+    if (c.overflowId === null) {
+      const r = this.insertViolationStmt.run(v.bundleId, null, v.layer, v.kind,
+        `further ${v.kind} violations beyond the first ${VIOLATION_DETAIL_LIMIT} (first at frame ${v.frameNumber ?? '?'}): ${v.message}`,
+        v.frameNumber ?? null, v.time ?? null, v.bytesLost ?? null, 1);
+      c.overflowId = Number(r.lastInsertRowid);
+    }
+  }
+
+  /** Writes the counts of overflow violation rows (called before commit points). */
+  private syncViolationOverflow(): void {
+    const upd = this.db.prepare('UPDATE ingest_violations SET count = ?, bytes_lost = ? WHERE id = ?');
+    for (const c of this.violationCounts.values()) {
+      if (c.overflowId !== null) upd.run(c.count - VIOLATION_DETAIL_LIMIT, c.bytes || null, c.overflowId);
+    }
+  }
+
+  flush(): void {
+    if (this.flowBatch.length) this.flushFlows();
+    if (this.metricBatch.length) this.flushMetrics();
+    this.syncViolationOverflow();
+  }
+
+  /** Rebuilds the 1-minute rollup of the network metrics from the 1-second table. */
+  rollupMinutes(): void {
+    this.flush();
+    const keys = ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'];
+    const sums = NET_METRIC_SUM_COLUMNS.map((c) => `SUM(${c})`);
+    const maxes = NET_METRIC_MAX_COLUMNS.map((c) => `MAX(${c})`);
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM _metrics_net_1m');
+      this.db.exec(`INSERT INTO _metrics_net_1m(time, ${keys.join(',')}, ${NET_METRIC_SUM_COLUMNS.join(',')}, ${NET_METRIC_MAX_COLUMNS.join(',')})
+        SELECT (time / 60000000) * 60000000 AS t, ${keys.join(',')}, ${sums.join(',')}, ${maxes.join(',')}
+        FROM _metrics_net_1s GROUP BY t, ${keys.join(',')}`);
+    })();
+  }
+
+  close(): void {
+    this.flush();
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('journal_mode = DELETE');
+    this.db.close();
+  }
+}
+
+function metricColumns(): string[] {
+  return ['time', 'observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol', 'packet_tx', 'packet_rx', 'byte_tx', 'byte_rx',
+    'new_flow', 'closed_flow', 'retrans_tx', 'retrans_rx', 'zero_win_tx', 'zero_win_rx', 'syn_count', 'synack_count', 'rst_tx',
+    'rst_rx', 'rtt_sum', 'rtt_count', 'rtt_max', 'srt_sum', 'srt_count', 'srt_max', 'art_sum', 'art_count', 'art_max',
+    'setup_failures', 'resets', 'timeouts'];
+}
+
+function metricValues(m: NetMetricsRow): unknown[] {
+  return [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.protocol, m.packetTx, m.packetRx, m.byteTx, m.byteRx,
+    m.newFlow, m.closedFlow, m.retransTx, m.retransRx, m.zeroWinTx, m.zeroWinRx, m.synCount, m.synackCount, m.rstTx, m.rstRx,
+    m.rttSum, m.rttCount, m.rttMax, m.srtSum, m.srtCount, m.srtMax, m.artSum, m.artCount, m.artMax, m.setupFailures, m.resets,
+    m.timeouts];
+}
+
+const FLOW_COLUMNS = [
+  'flow_id', 'bundle_id', 'observation_point_id', 'encap', 'vlan', 'tunnel_type', 'tunnel_id', 'ip_version',
+  'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol', 'side_source', 'packet_tx', 'packet_rx', 'byte_tx',
+  'byte_rx', 'l3_byte_tx', 'l3_byte_rx', 'l4_byte_tx', 'l4_byte_rx', 'start_time', 'end_time', 'duration',
+  'rtt', 'rtt_client', 'rtt_server', 'srt_sum', 'srt_count', 'srt_max', 'art_sum', 'art_count', 'art_max',
+  'cit_sum', 'cit_count', 'cit_max', 'retrans_tx', 'retrans_rx', 'zero_win_tx', 'zero_win_rx', 'ooo_tx',
+  'ooo_rx', 'syn_count', 'synack_count', 'retrans_syn', 'retrans_synack', 'rst_tx', 'rst_rx', 'fin_tx',
+  'fin_rx', 'tcp_flags_bit_0', 'tcp_flags_bit_1', 'close_type', 'status', 'first_frame', 'last_frame',
+];
+
+function flowValues(f: FlowRecord, bundleId: number): unknown[] {
+  return [f.flowId, bundleId, f.observationPointId, f.ctx, f.vlan, f.tunnelType, f.tunnelId, f.ipVersion, f.ip0, f.ip1,
+    f.clientPort, f.serverPort, f.protocol, f.sideSource, f.packetTx, f.packetRx, f.byteTx, f.byteRx, f.l3ByteTx, f.l3ByteRx,
+    f.l4ByteTx, f.l4ByteRx, f.startTime, f.endTime, f.duration, nullIfNeg(f.rtt), nullIfNeg(f.rttClient), nullIfNeg(f.rttServer),
+    f.srtSum, f.srtCount, f.srtCount ? f.srtMax : null, f.artSum, f.artCount, f.artCount ? f.artMax : null, f.citSum, f.citCount,
+    f.citCount ? f.citMax : null, f.retransTx, f.retransRx, f.zeroWinTx, f.zeroWinRx, f.oooTx, f.oooRx, f.synCount,
+    f.synackCount, f.synRetrans, f.synackRetrans, f.rstTx, f.rstRx, f.finTx, f.finRx, f.tcpFlagsTx, f.tcpFlagsRx, f.closeType,
+    f.status, f.firstFrame, f.lastFrame];
+}
