@@ -1,5 +1,6 @@
 // Import pipeline: capture file(s) → reader → decoder → flow table → SQLite store, with progress and violation accounting.
 import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CaptureReader } from '../bundle/reader.js';
 import { CaptureFormatError } from '../bundle/types.js';
@@ -97,13 +98,48 @@ async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
   onProgress?: (p: ImportProgress) => void,
 ): Promise<BundleImportResult> {
-  const started = now();
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
   if (!st.isFile()) throw new Error(`cannot read ${file}: not a regular file`);
-  const bundleId = store.beginBundle({ path: path.resolve(file), fileName: path.basename(file), sizeBytes: st.size, importedAt: started });
+  const fh = await open(file, 'r');
+  try {
+    return await ingestCapture(store, {
+      path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
+    }, now, (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }));
+  } finally {
+    await fh.close();
+  }
+}
 
+async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  while (true) {
+    // A fresh buffer per chunk: the reader may keep views of the previous chunk's tail.
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead: n } = await fh.read(buf, 0, CHUNK_BYTES, null);
+    if (n === 0) return;
+    yield n === CHUNK_BYTES ? buf : buf.subarray(0, n);
+  }
+}
+
+/** A capture to ingest: where it came from and its bytes as a sequence of chunks. */
+export interface CaptureSource {
+  path: string;
+  name: string;
+  size: number;
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
+}
+
+/**
+ * Runs one capture through reader → decoder → flow table into `store` as one bundle row.
+ * Never throws for bad input: unreadable captures end as status 'failed' with the reason.
+ */
+export async function ingestCapture(
+  store: Store, src: CaptureSource, now: () => number = wallClockUs,
+  onProgress?: (bytesRead: number, packets: number, flows: number) => void,
+): Promise<BundleImportResult> {
+  const started = now();
+  const bundleId = store.beginBundle({ path: src.path, fileName: src.name, sizeBytes: src.size, importedAt: started });
   const ops: OpState[] = [];
   let firstSection: SectionInfo | null = null;
   let packets = 0;
@@ -138,7 +174,7 @@ async function importOne(
         bundleId,
         sectionIndex: i.sectionIndex,
         interfaceIndex: i.localId,
-        name: i.name || i.description || `${path.basename(file)}#${i.localId}`,
+        name: i.name || i.description || `${src.name}#${i.localId}`,
         description: i.description ?? null,
         linkType: i.linkType,
         linkTypeName: linkTypeName(i.linkType),
@@ -188,27 +224,17 @@ async function importOne(
   const reader = new CaptureReader(handler);
   let readSummary: ReadSummary | null = null;
   let error: string | undefined;
-  const fh = await open(file, 'r');
   try {
     let bytesRead = 0;
-    let lastReport = 0;
-    while (true) {
-      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead: n } = await fh.read(buf, 0, CHUNK_BYTES, null);
-      if (n === 0) break;
-      reader.push(n === CHUNK_BYTES ? buf : buf.subarray(0, n));
-      bytesRead += n;
-      if (onProgress && (bytesRead - lastReport >= 16 * CHUNK_BYTES || bytesRead === st.size)) {
-        lastReport = bytesRead;
-        onProgress({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows });
-      }
+    for await (const chunk of src.chunks) {
+      reader.push(chunk);
+      bytesRead += chunk.length;
+      onProgress?.(bytesRead, packets, flows);
     }
     readSummary = reader.end();
   } catch (err) {
     if (!(err instanceof CaptureFormatError)) throw err;
     error = err.message;
-  } finally {
-    await fh.close();
   }
   table.flush();
   for (const op of ops) {
@@ -243,9 +269,9 @@ async function importOne(
     error: error ?? null,
     importDuration: durationUs,
   });
-  onProgress?.({ file, fileIndex, fileCount, bytesRead: st.size, totalBytes: st.size, packets, flows });
+  onProgress?.(src.size, packets, flows);
   return {
-    path: file, bundleId, status, error, packets, flows, violations, truncatedTailBytes,
+    path: src.path, bundleId, status, error, packets, flows, violations, truncatedTailBytes,
     unknownBlocks: readSummary?.unknownBlocks ?? {}, firstTime, lastTime, durationUs,
   };
 }

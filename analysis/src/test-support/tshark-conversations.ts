@@ -1,0 +1,111 @@
+// tshark as the oracle for conversations: per-frame fields → innermost TCP/UDP conversations and expert counts.
+import { spawnSync } from 'node:child_process';
+
+export interface OracleConversation {
+  key: string; // 'tcp|a:pa|b:pb' with endpoints sorted
+  proto: 'tcp' | 'udp';
+  streams: Set<number>;
+  frames: number;
+  bytes: number;
+}
+
+export interface OracleExpert {
+  retrans: number; // frames flagged retransmission, fast or spurious retransmission
+  outOfOrder: number;
+  zeroWindow: number;
+  rst: number;
+}
+
+export interface OracleResult {
+  ok: boolean;
+  error: string;
+  frames: number;
+  conversations: Map<string, OracleConversation>;
+  tcpStreams: number;
+  udpStreams: number;
+  expert: OracleExpert;
+  /** Frames whose innermost transport header sits inside an ICMP error (we key them as ICMP). */
+  icmpEmbedded: number;
+}
+
+const FIELDS = [
+  'frame.number', 'frame.len', 'frame.protocols', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst',
+  'tcp.srcport', 'tcp.dstport', 'tcp.stream', 'udp.srcport', 'udp.dstport', 'udp.stream', 'tcp.flags.reset',
+  'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
+  'tcp.analysis.out_of_order', 'tcp.analysis.zero_window',
+];
+
+const last = (s: string): string => {
+  if (!s) return '';
+  const i = s.lastIndexOf('|');
+  return i < 0 ? s : s.slice(i + 1);
+};
+
+export function endpointKey(proto: string, a: string, pa: number, b: string, pb: number): string {
+  const x = `${a}:${pa}`;
+  const y = `${b}:${pb}`;
+  return x < y ? `${proto}|${x}|${y}` : `${proto}|${y}|${x}`;
+}
+
+/** Runs tshark once over `file` and aggregates the innermost TCP/UDP conversations as tshark sees them. */
+export function tsharkConversations(file: string, decodeAs: string[] = []): OracleResult {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=\t'];
+  for (const d of decodeAs) args.push('-d', d);
+  for (const f of FIELDS) args.push('-e', f);
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const res: OracleResult = {
+    ok: true, error: '', frames: 0, conversations: new Map(), tcpStreams: 0, udpStreams: 0,
+    expert: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 }, icmpEmbedded: 0,
+  };
+  if (r.error) return { ...res, ok: false, error: r.error.message };
+  const tcpStreams = new Set<number>();
+  const udpStreams = new Set<number>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const c = line.split('\t');
+    res.frames++;
+    const protos = c[2].split(':');
+    const lastTcp = protos.lastIndexOf('tcp');
+    const lastUdp = protos.lastIndexOf('udp');
+    const lastIcmp = Math.max(protos.lastIndexOf('icmp'), protos.lastIndexOf('icmpv6'));
+    const inner = lastTcp > lastUdp ? 'tcp' : lastUdp >= 0 ? 'udp' : '';
+    if (!inner) continue;
+    if (lastIcmp >= 0 && lastIcmp < Math.max(lastTcp, lastUdp)) {
+      res.icmpEmbedded++;
+      continue;
+    }
+    const v6 = protos.lastIndexOf('ipv6') > protos.lastIndexOf('ip');
+    const src = last(v6 ? c[5] : c[3]);
+    const dst = last(v6 ? c[6] : c[4]);
+    const len = Number(c[1]);
+    let key: string;
+    let stream: number;
+    if (inner === 'tcp') {
+      stream = Number(last(c[9]));
+      if (!Number.isFinite(stream) || c[9] === '') continue;
+      key = endpointKey('tcp', src, Number(last(c[7])), dst, Number(last(c[8])));
+      tcpStreams.add(stream);
+      if (last(c[13]) === '1' || last(c[13]) === 'True') res.expert.rst++;
+      if (c[14] || c[15] || c[16]) res.expert.retrans++;
+      if (c[17]) res.expert.outOfOrder++;
+      if (c[18]) res.expert.zeroWindow++;
+    } else {
+      stream = Number(last(c[12]));
+      if (!Number.isFinite(stream) || c[12] === '') continue;
+      key = endpointKey('udp', src, Number(last(c[10])), dst, Number(last(c[11])));
+      udpStreams.add(stream);
+    }
+    let conv = res.conversations.get(key);
+    if (!conv) {
+      conv = { key, proto: inner, streams: new Set(), frames: 0, bytes: 0 };
+      res.conversations.set(key, conv);
+    }
+    conv.streams.add(stream);
+    conv.frames++;
+    conv.bytes += len;
+  }
+  res.tcpStreams = tcpStreams.size;
+  res.udpStreams = udpStreams.size;
+  if (res.frames === 0 && r.status !== 0) return { ...res, ok: false, error: (r.stderr || '').trim().split('\n').pop() ?? 'tshark failed' };
+  return res;
+}
