@@ -18,6 +18,8 @@ export interface SectionInfo {
   hardware?: string;
   os?: string;
   userAppl?: string;
+  /** Byte offset of the section header in the (decompressed) input stream (set by CaptureReader). */
+  blockOffset?: number;
   /** Present when the section carries Rewind's custom SHB option. */
   rewind?: {
     formatMajor: number;
@@ -50,7 +52,10 @@ export interface InterfaceInfo {
   observationPoint?: Record<string, unknown>;
 }
 
-/** One captured frame. `data` is a view into the reader's buffer: copy it if you keep it past the callback. */
+/**
+ * One captured frame. `data` is a view into the reader's buffer: copy it if you keep it past the callback.
+ * CaptureReader reuses one PacketRecord object for every packet, so copy the fields you keep as well.
+ */
 export interface PacketRecord {
   interfaceId: number;
   /** 1-based frame number across the whole input, as tshark's frame.number for a single file. */
@@ -68,6 +73,8 @@ export interface PacketRecord {
   options?: Buffer;
   /** Byte offset of the block in the (decompressed) input stream. */
   blockOffset: number;
+  /** Byte order of the packet's section, needed to decode `options` (set by CaptureReader). */
+  byteOrder?: 'le' | 'be';
 }
 
 /** A pcapng Custom Block (or custom option at section level) carrying a Rewind or foreign PEN. */
@@ -82,6 +89,13 @@ export interface CustomRecord {
   /** Raw payload after the Rewind record header (or after the PEN for foreign ones). */
   payload: Buffer;
   sectionIndex: number;
+  /**
+   * Frame number tshark/Wireshark 4.0 give this block: they count Custom Blocks (and systemd Journal
+   * Export Blocks) as frames, so the reader advances its frame counter for them too.
+   */
+  frameNumber?: number;
+  /** Byte offset of the block in the (decompressed) input stream (set by CaptureReader). */
+  blockOffset?: number;
 }
 
 export interface NameRecord {

@@ -10,6 +10,7 @@ import { buildReport } from '../report/report.js';
 import { formatDurationUs, renderMarkdown } from '../report/render.js';
 import { openReadOnly } from '../store/store.js';
 import { formatCsv, formatJson, formatTable } from './format.js';
+import type { DecoderOptions } from '../decode/types.js';
 import { ENGINE_VERSION } from '../version.js';
 
 export interface CliIo {
@@ -28,7 +29,8 @@ const defaultIo: CliIo = {
 const USAGE = `rewind ${ENGINE_VERSION} — offline forensic analyzer for cloud-native incidents
 
 Usage:
-  rewind import <capture...> --db <file.db>      import bundles / pcap / pcapng (.gz too) into a database
+  rewind import <capture...> --db <file.db> [--vxlan-port N] [--geneve-port N]
+                                                 import bundles / pcap / pcapng (.gz too) into a database
   rewind query <db> "<SQL>" [--format table|csv|json] [--limit N]
                                                  run one read-only SQL statement
   rewind report <capture|db> [--format md|json] [--top N] [--db <file.db>]
@@ -75,12 +77,39 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
 }
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']): ReturnType<typeof parseArgs> {
+type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+function parse(args: string[], options: ArgOptions): { values: Record<string, unknown>; positionals: string[] } {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), 2);
   }
+}
+
+const DECODE_AS_OPTIONS = {
+  'vxlan-port': { type: 'string', multiple: true },
+  'geneve-port': { type: 'string', multiple: true },
+} as const;
+
+function ports(v: unknown, flag: string): number[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.map((x) => {
+    const n = Number(x);
+    if (!(Number.isInteger(n) && n > 0 && n < 65536)) throw new CliError(`--${flag} needs a port number, got '${String(x)}'`, 2);
+    return n;
+  });
+}
+
+/** Extra tunnel ports (like tshark's decode-as) on top of the decoder's defaults. */
+function decoderOptions(values: Record<string, unknown>): DecoderOptions | undefined {
+  const vx = ports(values['vxlan-port'], 'vxlan-port');
+  const gn = ports(values['geneve-port'], 'geneve-port');
+  if (!vx && !gn) return undefined;
+  return {
+    ...(vx ? { vxlanPorts: [4789, 8472, ...vx] } : {}),
+    ...(gn ? { genevePorts: [6081, ...gn] } : {}),
+  };
 }
 
 function progressBar(io: CliIo): (p: ImportProgress) => void {
@@ -116,7 +145,9 @@ function summaryText(s: ImportSummary): string {
 }
 
 async function cmdImport(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { db: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, ...DECODE_AS_OPTIONS,
+  });
   if (positionals.length === 0) throw new CliError('import needs at least one capture file', 2);
   if (typeof values.db !== 'string') throw new CliError('import needs --db <file.db>', 2);
   for (const f of positionals) if (!existsSync(f)) throw new CliError(`cannot read ${f}: no such file`);
@@ -124,6 +155,7 @@ async function cmdImport(args: string[], io: CliIo): Promise<number> {
     inputs: positionals,
     dbPath: values.db,
     onProgress: io.isTTY && !values.quiet ? progressBar(io) : undefined,
+    decoder: decoderOptions(values),
   });
   if (!values.quiet) io.stdout(summaryText(summary));
   const failed = summary.bundles.filter((b) => b.status === 'failed');
@@ -174,6 +206,7 @@ function isSqlite(file: string): boolean {
 async function cmdReport(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     format: { type: 'string', default: 'md' }, top: { type: 'string', default: '10' }, db: { type: 'string' },
+    ...DECODE_AS_OPTIONS,
   });
   if (positionals.length === 0) throw new CliError('usage: rewind report <capture...|db> [--format md|json]', 2);
   const fmt = values.format as string;
@@ -190,7 +223,9 @@ async function cmdReport(args: string[], io: CliIo): Promise<number> {
         tmpDir = mkdtempSync(path.join(os.tmpdir(), 'rewind-report-'));
         dbFile = path.join(tmpDir, 'report.db');
       }
-      const s = await importCaptures({ inputs: positionals, dbPath: dbFile, onProgress: io.isTTY ? progressBar(io) : undefined });
+      const s = await importCaptures({
+        inputs: positionals, dbPath: dbFile, onProgress: io.isTTY ? progressBar(io) : undefined, decoder: decoderOptions(values),
+      });
       const failed = s.bundles.filter((b) => b.status === 'failed');
       if (failed.length === s.bundles.length) throw new CliError(failed.map((b) => `${b.path}: ${b.error}`).join('; '));
     }

@@ -6,6 +6,7 @@ import { CaptureReader } from '../bundle/reader.js';
 import { CaptureFormatError } from '../bundle/types.js';
 import type { CaptureHandler, InterfaceInfo, PacketRecord, ReadSummary, SectionInfo } from '../bundle/types.js';
 import { PacketDecoder, newDecodedPacket } from '../decode/index.js';
+import type { DecoderOptions } from '../decode/types.js';
 import { FlowTable } from '../flows/index.js';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
 import { openStore } from '../store/store.js';
@@ -32,6 +33,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Wall clock in µs since epoch, for bundles.imported_at (injected so the library has no hidden clock). */
   now?: () => number;
+  /** Decoder settings, e.g. extra VXLAN ports (tshark's decode-as). */
+  decoder?: DecoderOptions;
 }
 
 export interface BundleImportResult {
@@ -80,7 +83,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
   const summary: ImportSummary = { dbPath: opts.dbPath, bundles: [], packets: 0, flows: 0, violations: 0, durationUs: 0 };
   try {
     for (let i = 0; i < opts.inputs.length; i++) {
-      const r = await importOne(store, opts.inputs[i], i, opts.inputs.length, now, opts.onProgress);
+      const r = await importOne(store, opts.inputs[i], i, opts.inputs.length, now, opts.onProgress, opts.decoder);
       summary.bundles.push(r);
       summary.packets += r.packets;
       summary.flows += r.flows;
@@ -96,7 +99,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
 
 async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
-  onProgress?: (p: ImportProgress) => void,
+  onProgress?: (p: ImportProgress) => void, decoderOptions?: DecoderOptions,
 ): Promise<BundleImportResult> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -106,7 +109,7 @@ async function importOne(
   try {
     return await ingestCapture(store, {
       path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
-    }, now, (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }));
+    }, { now, decoder: decoderOptions, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
   } finally {
     await fh.close();
   }
@@ -134,10 +137,15 @@ export interface CaptureSource {
  * Runs one capture through reader → decoder → flow table into `store` as one bundle row.
  * Never throws for bad input: unreadable captures end as status 'failed' with the reason.
  */
-export async function ingestCapture(
-  store: Store, src: CaptureSource, now: () => number = wallClockUs,
-  onProgress?: (bytesRead: number, packets: number, flows: number) => void,
-): Promise<BundleImportResult> {
+export interface IngestOptions {
+  now?: () => number;
+  decoder?: DecoderOptions;
+  onProgress?: (bytesRead: number, packets: number, flows: number) => void;
+}
+
+export async function ingestCapture(store: Store, src: CaptureSource, opts: IngestOptions = {}): Promise<BundleImportResult> {
+  const now = opts.now ?? wallClockUs;
+  const onProgress = opts.onProgress;
   const started = now();
   const bundleId = store.beginBundle({ path: src.path, fileName: src.name, sizeBytes: src.size, importedAt: started });
   const ops: OpState[] = [];
@@ -147,7 +155,7 @@ export async function ingestCapture(
   let violations = 0;
   let firstTime: number | null = null;
   let lastTime: number | null = null;
-  const decoder = new PacketDecoder();
+  const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
   const table = new FlowTable({
