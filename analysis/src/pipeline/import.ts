@@ -249,7 +249,8 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     if (!op) continue;
     store.updateObservationPoint(op.dbId, op);
   }
-  for (const v of drainDecoderViolations(decoder)) {
+  decoder.flushFragments();
+  for (const v of decoder.drainViolations()) {
     violations++;
     store.addViolation({ bundleId, layer: 'decode', kind: v.kind, message: v.message });
   }
@@ -282,8 +283,4 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     path: src.path, bundleId, status, error, packets, flows, violations, truncatedTailBytes,
     unknownBlocks: readSummary?.unknownBlocks ?? {}, firstTime, lastTime, durationUs,
   };
-}
-
-function drainDecoderViolations(decoder: PacketDecoder): { kind: string; message: string }[] {
-  return decoder.drainViolations();
 }

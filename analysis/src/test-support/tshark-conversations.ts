@@ -26,7 +26,11 @@ export interface OracleResult {
   expert: OracleExpert;
   /** Frames whose innermost transport header sits inside an ICMP error (we key them as ICMP). */
   icmpEmbedded: number;
+  /** Tunnelled frames whose only transport header is the tunnel's outer UDP. */
+  tunnelOuterOnly: number;
 }
+
+const NETWORK_LAYERS = new Set(['eth', 'ip', 'ipv6', 'arp', 'ppp', 'pppoes', 'mpls', 'vlan']);
 
 const FIELDS = [
   'frame.number', 'frame.len', 'frame.protocols', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst',
@@ -55,7 +59,7 @@ export function tsharkConversations(file: string, decodeAs: string[] = []): Orac
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   const res: OracleResult = {
     ok: true, error: '', frames: 0, conversations: new Map(), tcpStreams: 0, udpStreams: 0,
-    expert: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 }, icmpEmbedded: 0,
+    expert: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 }, icmpEmbedded: 0, tunnelOuterOnly: 0,
   };
   if (r.error) return { ...res, ok: false, error: r.error.message };
   const tcpStreams = new Set<number>();
@@ -70,6 +74,13 @@ export function tsharkConversations(file: string, decodeAs: string[] = []): Orac
     const lastIcmp = Math.max(protos.lastIndexOf('icmp'), protos.lastIndexOf('icmpv6'));
     const inner = lastTcp > lastUdp ? 'tcp' : lastUdp >= 0 ? 'udp' : '';
     if (!inner) continue;
+    const t = Math.max(lastTcp, lastUdp);
+    if (protos.slice(t + 1).some((p) => NETWORK_LAYERS.has(p))) {
+      // The last UDP carries a tunnel whose payload is not TCP/UDP (ARP, ICMP, ...): Rewind keys that frame by
+      // its innermost layer, and the outer UDP is only the flow's tunnel context.
+      res.tunnelOuterOnly++;
+      continue;
+    }
     if (lastIcmp >= 0 && lastIcmp < Math.max(lastTcp, lastUdp)) {
       res.icmpEmbedded++;
       continue;
