@@ -176,6 +176,30 @@ export interface FlowTableOptions {
   maxReassemblyBytesPerDir?: number;
   /** First flow id to assign (flow ids are unique per database). */
   firstFlowId?: number;
+  /** How long (µs of capture time, idle) a closed flow (both FINs acknowledged, or RST) stays in the table before it is emitted. */
+  closedLingerUs?: number;
+  /** Per-second metrics rows of second S are handed to `sinks.metrics` once capture time passes S + 1 s + this delay. */
+  metricsFlushDelayUs?: number;
+}
+
+/** Counters of the flow table, for the import summary and tests. */
+export interface FlowTableStats {
+  /** Packets that reached a flow. */
+  packets: number;
+  /** Packets skipped because the decoder gave no IP packet (not-ip, fragment-pending, malformed). */
+  ignoredPackets: number;
+  activeFlows: number;
+  peakActiveFlows: number;
+  flowsCreated: number;
+  flowsEmitted: number;
+  metricsRowsEmitted: number;
+  /** Packets whose timestamp fell before a per-second metrics row already handed out (counted into the oldest open second). */
+  lateMetricsPackets: number;
+  /** Out-of-order TCP payload bytes held for reassembly right now. */
+  reassemblyBytesHeld: number;
+  /** Gaps declared to the stream consumer, and the bytes they cover. */
+  reassemblyGaps: number;
+  reassemblyGapBytes: number;
 }
 
 export type { DecodedPacket };
