@@ -8,7 +8,7 @@ import type { CaptureHandler, InterfaceInfo, PacketRecord, ReadSummary, SectionI
 import { PacketDecoder, newDecodedPacket } from '../decode/index.js';
 import type { DecoderOptions } from '../decode/types.js';
 import { FlowTable } from '../flows/index.js';
-import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
+import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import { linkTypeName } from './link-types.js';
@@ -35,6 +35,8 @@ export interface ImportOptions {
   now?: () => number;
   /** Decoder settings, e.g. extra VXLAN ports (tshark's decode-as). */
   decoder?: DecoderOptions;
+  /** Flow table settings (timeouts, reassembly limits). */
+  flows?: FlowTableOptions;
 }
 
 export interface BundleImportResult {
@@ -83,7 +85,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
   const summary: ImportSummary = { dbPath: opts.dbPath, bundles: [], packets: 0, flows: 0, violations: 0, durationUs: 0 };
   try {
     for (let i = 0; i < opts.inputs.length; i++) {
-      const r = await importOne(store, opts.inputs[i], i, opts.inputs.length, now, opts.onProgress, opts.decoder);
+      const r = await importOne(store, opts.inputs[i], i, opts.inputs.length, now, opts.onProgress, opts);
       summary.bundles.push(r);
       summary.packets += r.packets;
       summary.flows += r.flows;
@@ -99,7 +101,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
 
 async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
-  onProgress?: (p: ImportProgress) => void, decoderOptions?: DecoderOptions,
+  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions },
 ): Promise<BundleImportResult> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -109,7 +111,7 @@ async function importOne(
   try {
     return await ingestCapture(store, {
       path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
-    }, { now, decoder: decoderOptions, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
+    }, { now, decoder: settings?.decoder, flows: settings?.flows, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
   } finally {
     await fh.close();
   }
@@ -140,6 +142,7 @@ export interface CaptureSource {
 export interface IngestOptions {
   now?: () => number;
   decoder?: DecoderOptions;
+  flows?: FlowTableOptions;
   onProgress?: (bytesRead: number, packets: number, flows: number) => void;
 }
 
@@ -170,7 +173,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       violations++;
       store.addViolation({ bundleId, layer: 'flow', kind, message, frameNumber });
     },
-  }, { firstFlowId: store.maxFlowId() + 1 });
+  }, { ...opts.flows, firstFlowId: store.maxFlowId() + 1 });
 
   const handler: CaptureHandler = {
     section(s) {
@@ -207,6 +210,23 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       if (op.linkType === EXPORTED_PDU) return; // eBPF socket data: handled by the L7 stage, not by packet flows
       const status = decoder.decode(op.linkType, p.data, ts, pkt);
       if (status === 'ok') {
+        if (pkt.error !== '') {
+          violations++;
+          store.addViolation({
+            bundleId, observationPointId: op.dbId, layer: 'decode', kind: pkt.error,
+            message: `frame ${p.frameNumber}: ${pkt.error}`, frameNumber: p.frameNumber, time: ts,
+          });
+        }
+        if (pkt.payloadWireLen > pkt.payloadLen && p.capLen === p.origLen) {
+          // The IP header claims more bytes than the frame holds although nothing was cut by the snap length:
+          // the length field is bogus. Like tshark, trust the frame, and record it.
+          pkt.payloadWireLen = pkt.payloadLen;
+          violations++;
+          store.addViolation({
+            bundleId, observationPointId: op.dbId, layer: 'decode', kind: 'ip-length-exceeds-frame',
+            message: `frame ${p.frameNumber}: IP length beyond the end of an untruncated frame`, frameNumber: p.frameNumber, time: ts,
+          });
+        }
         table.ingest(op.dbId, pkt, ts, p.origLen, p.frameNumber);
       } else if (status === 'malformed') {
         violations++;

@@ -10,21 +10,38 @@ import { endpointKey, tsharkConversations } from '../test-support/tshark-convers
 import { openReadOnly } from '../store/store.js';
 import { importCaptures } from './import.js';
 
+/*
+ * tshark never ends a conversation because it went idle; Rewind ends flows on idle timeouts (300 s established,
+ * 30 s otherwise, 2 s after a close, as DeepFlow does) to bound memory. Some corpus files have idle gaps of
+ * 16 s to 1600 s inside one connection, which Rewind then reports as two flows. The oracle compares decoding
+ * and stream splitting, so it raises the timeouts; the flow tests cover the timeout policy itself. The same holds
+ * for IP fragment trains (30 s in Rewind as in Linux, none in tshark): ipv6-reassembly-state-leak.pcap spaces
+ * fragments 1 s apart over 45 s.
+ */
+const DAY_US = 86_400_000_000;
+const NO_IDLE_SPLIT = { tcpEstablishedTimeoutUs: DAY_US, shortTimeoutUs: DAY_US, closedLingerUs: DAY_US };
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rewind-oracle-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Ours {
-  conversations: Map<string, { flows: number; frames: number; bytes: number; proto: string; flowsByEncap: Map<string, number> }>;
+interface Expert {
   retrans: number;
   outOfOrder: number;
   zeroWindow: number;
   rst: number;
 }
 
+interface Ours {
+  conversations: Map<string, { flows: number; frames: number; bytes: number; proto: string; flowsByEncap: Map<string, number>; expert: Expert }>;
+}
+
 async function importAndSummarise(e: CorpusEntry, i: number): Promise<Ours> {
   const db = path.join(tmp, `c${i}.db`);
   const vxlan = e.decodeAs.filter((d) => d.startsWith('udp.port==') && d.endsWith(',vxlan')).map((d) => Number(d.slice(10, d.indexOf(','))));
-  await importCaptures({ inputs: [e.abs], dbPath: db, decoder: vxlan.length ? { vxlanPorts: [4789, 8472, ...vxlan] } : undefined });
+  await importCaptures({
+    inputs: [e.abs], dbPath: db, flows: NO_IDLE_SPLIT,
+    decoder: { fragmentTimeoutUs: DAY_US, ...(vxlan.length ? { vxlanPorts: [4789, 8472, ...vxlan] } : {}) },
+  });
   const h = openReadOnly(db);
   try {
     const rows = h.prepare(`SELECT protocol, encap, ip_0, client_port, ip_1, server_port, packet_tx + packet_rx AS frames, byte_tx + byte_rx AS bytes,
@@ -33,20 +50,20 @@ async function importAndSummarise(e: CorpusEntry, i: number): Promise<Ours> {
         protocol: number; encap: string; ip_0: string; client_port: number; ip_1: string; server_port: number; frames: number; bytes: number;
         retrans: number; ooo: number; zw: number; rst: number;
       }[];
-    const ours: Ours = { conversations: new Map(), retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 };
+    const ours: Ours = { conversations: new Map() };
     for (const r of rows) {
       const proto = r.protocol === 6 ? 'tcp' : 'udp';
       const key = endpointKey(proto, r.ip_0, r.client_port, r.ip_1, r.server_port);
       let c = ours.conversations.get(key);
-      if (!c) ours.conversations.set(key, (c = { flows: 0, frames: 0, bytes: 0, proto, flowsByEncap: new Map() }));
+      if (!c) ours.conversations.set(key, (c = { flows: 0, frames: 0, bytes: 0, proto, flowsByEncap: new Map(), expert: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 } }));
       c.flowsByEncap.set(r.encap, (c.flowsByEncap.get(r.encap) ?? 0) + 1);
       c.flows = Math.max(...c.flowsByEncap.values());
       c.frames += r.frames;
       c.bytes += r.bytes;
-      ours.retrans += r.retrans;
-      ours.outOfOrder += r.ooo;
-      ours.zeroWindow += r.zw;
-      ours.rst += r.rst;
+      c.expert.retrans += r.retrans;
+      c.expert.outOfOrder += r.ooo;
+      c.expert.zeroWindow += r.zw;
+      c.expert.rst += r.rst;
     }
     return ours;
   } finally {
@@ -64,6 +81,13 @@ async function importAndSummarise(e: CorpusEntry, i: number): Promise<Ours> {
  *   "retransmission", so 2 frames + 20 %.
  * - zero window and RST: flag tests on single segments, no heuristics: exact.
  */
+/** Files whose expert counts differ for a reason stated here (checked by hand against tshark's per-frame output). */
+const KNOWN_EXPERT_DIFFERENCES: Record<string, string> = {
+  'nDPI/tests/cfgs/default/pcap/tls-appdata.pcap':
+    'spliced from unrelated snippets of one 5-tuple (time steps back 46 s, sequence numbers jump across 2^32): ' +
+    'tshark flags 6 segments carrying new bytes as (spurious) retransmissions against the previous snippet',
+};
+
 const TOL = {
   retrans: (n: number) => 2 + Math.ceil(n * 0.1),
   outOfOrder: (n: number) => 2 + Math.ceil(n * 0.2),
@@ -107,11 +131,27 @@ describe('oracle: conversations and TCP expert counts vs tshark', () => {
       if (!oracle.conversations.has(key)) mismatches.push(`${key}: extra (not a tshark conversation)`);
     }
     expect(mismatches.slice(0, 12).join("\n"), `conversation mismatches in ${e.file} (${mismatches.length})`).toBe("");
-    expect(ours.rst, 'RST segments').toBe(oracle.expert.rst);
-    expect(ours.zeroWindow, 'zero-window segments').toBe(oracle.expert.zeroWindow);
-    expect(Math.abs(ours.retrans - oracle.expert.retrans), `retransmissions ours ${ours.retrans} tshark ${oracle.expert.retrans}`)
-      .toBeLessThanOrEqual(TOL.retrans(oracle.expert.retrans));
-    expect(Math.abs(ours.outOfOrder - oracle.expert.outOfOrder), `out-of-order ours ${ours.outOfOrder} tshark ${oracle.expert.outOfOrder}`)
-      .toBeLessThanOrEqual(TOL.outOfOrder(oracle.expert.outOfOrder));
+    // Expert counts over the conversations seen in one encapsulation context only: where one 5-tuple appears in
+    // several VLANs/tunnels, tshark merges the copies and flags the second copy of each segment as a
+    // retransmission, which Rewind rightly does not (the copies are different flows).
+    const sum = { t: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 }, o: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 } };
+    for (const [key, t] of oracle.conversations) {
+      const o = ours.conversations.get(key);
+      if (!o || o.flowsByEncap.size !== 1) continue;
+      for (const k of ['retrans', 'outOfOrder', 'zeroWindow', 'rst'] as const) {
+        sum.t[k] += t.expert[k];
+        sum.o[k] += o.expert[k];
+      }
+    }
+    expect(sum.o.rst, 'RST segments').toBe(sum.t.rst);
+    expect(sum.o.zeroWindow, 'zero-window segments').toBe(sum.t.zeroWindow);
+    if (KNOWN_EXPERT_DIFFERENCES[e.file]) {
+      console.info(`${e.file}: retransmission/out-of-order not compared: ${KNOWN_EXPERT_DIFFERENCES[e.file]}`);
+      return;
+    }
+    expect(Math.abs(sum.o.retrans - sum.t.retrans), `retransmissions ours ${sum.o.retrans} tshark ${sum.t.retrans}`)
+      .toBeLessThanOrEqual(TOL.retrans(sum.t.retrans));
+    expect(Math.abs(sum.o.outOfOrder - sum.t.outOfOrder), `out-of-order ours ${sum.o.outOfOrder} tshark ${sum.t.outOfOrder}`)
+      .toBeLessThanOrEqual(TOL.outOfOrder(sum.t.outOfOrder));
   });
 });

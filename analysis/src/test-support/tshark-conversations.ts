@@ -7,6 +7,7 @@ export interface OracleConversation {
   streams: Set<number>;
   frames: number;
   bytes: number;
+  expert: OracleExpert;
 }
 
 export interface OracleExpert {
@@ -91,15 +92,19 @@ export function tsharkConversations(file: string, decodeAs: string[] = []): Orac
     const len = Number(c[1]);
     let key: string;
     let stream: number;
+    let rst = 0;
+    let retrans = 0;
+    let ooo = 0;
+    let zw = 0;
     if (inner === 'tcp') {
       stream = Number(last(c[9]));
       if (!Number.isFinite(stream) || c[9] === '') continue;
       key = endpointKey('tcp', src, Number(last(c[7])), dst, Number(last(c[8])));
       tcpStreams.add(stream);
-      if (last(c[13]) === '1' || last(c[13]) === 'True') res.expert.rst++;
-      if (c[14] || c[15] || c[16]) res.expert.retrans++;
-      if (c[17]) res.expert.outOfOrder++;
-      if (c[18]) res.expert.zeroWindow++;
+      if (last(c[13]) === '1' || last(c[13]) === 'True') rst = 1;
+      if (c[14] || c[15] || c[16]) retrans = 1;
+      if (c[17]) ooo = 1;
+      if (c[18]) zw = 1;
     } else {
       stream = Number(last(c[12]));
       if (!Number.isFinite(stream) || c[12] === '') continue;
@@ -108,12 +113,20 @@ export function tsharkConversations(file: string, decodeAs: string[] = []): Orac
     }
     let conv = res.conversations.get(key);
     if (!conv) {
-      conv = { key, proto: inner, streams: new Set(), frames: 0, bytes: 0 };
+      conv = { key, proto: inner, streams: new Set(), frames: 0, bytes: 0, expert: { retrans: 0, outOfOrder: 0, zeroWindow: 0, rst: 0 } };
       res.conversations.set(key, conv);
     }
     conv.streams.add(stream);
     conv.frames++;
     conv.bytes += len;
+    conv.expert.rst += rst;
+    conv.expert.retrans += retrans;
+    conv.expert.outOfOrder += ooo;
+    conv.expert.zeroWindow += zw;
+    res.expert.rst += rst;
+    res.expert.retrans += retrans;
+    res.expert.outOfOrder += ooo;
+    res.expert.zeroWindow += zw;
   }
   res.tcpStreams = tcpStreams.size;
   res.udpStreams = udpStreams.size;
