@@ -91,7 +91,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
       summary.flows += r.flows;
       summary.violations += r.violations;
     }
-    store.rollupMinutes();
+    store.finishImport();
   } finally {
     store.close();
   }

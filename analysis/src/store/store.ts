@@ -1,7 +1,7 @@
 // SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
 import Database from 'better-sqlite3';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
-import { NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -229,6 +229,12 @@ export class Store {
     if (this.flowBatch.length) this.flushFlows();
     if (this.metricBatch.length) this.flushMetrics();
     this.syncViolationOverflow();
+  }
+
+  /** Finishes a bulk load: the 1-minute rollup and the indexes. */
+  finishImport(): void {
+    this.rollupMinutes();
+    this.db.exec(INDEX_DDL);
   }
 
   /** Rebuilds the 1-minute rollup of the network metrics from the 1-second table. */
