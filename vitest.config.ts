@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two cores on the project's machines: run two test files at a time (vitest defaults to cores − 1).
+    maxWorkers: 2,
   },
 });

@@ -14,6 +14,12 @@ import type { Store } from '../store/store.js';
 import { linkTypeName } from './link-types.js';
 
 const CHUNK_BYTES = 4 << 20;
+/**
+ * Latest timestamp accepted (µs): 2^53 µs is year 2255; past it µs arithmetic in doubles loses whole units and
+ * capture-time bookkeeping (timeouts, per-second buckets) cannot advance. Later or negative timestamps come from
+ * corrupt headers: the packet takes the latest valid capture time and a 'bad-timestamp' violation is recorded.
+ */
+const MAX_TS_US = 2 ** 53 - 2 ** 40;
 const EXPORTED_PDU = 252;
 
 export interface ImportProgress {
@@ -200,7 +206,16 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       const op = ops[p.interfaceId];
       if (op === undefined) return; // the reader reports unknown interfaces itself
       packets++;
-      const ts = p.tsUs;
+      let ts = p.tsUs;
+      if (!(ts >= 0 && ts <= MAX_TS_US)) {
+        violations++;
+        store.addViolation({
+          bundleId, observationPointId: op.dbId, layer: 'capture', kind: 'bad-timestamp',
+          message: `frame ${p.frameNumber}: timestamp out of range (${ts} µs); the latest valid capture time is used instead`,
+          frameNumber: p.frameNumber,
+        });
+        ts = lastTime ?? 0;
+      }
       op.packets++;
       op.bytes += p.origLen;
       if (op.firstTime === null || ts < op.firstTime) op.firstTime = ts;

@@ -1,7 +1,8 @@
 // Capture fuzzing: seed captures (every decoder fixture, TCP conversations, all bundle record kinds, pcap variants,
 // small corpus files) mutated deterministically and pushed through the real ingest path into SQLite.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { BundleWriter } from '../bundle/writer.js';
 import { fixtures } from '../decode/test-support/fixtures.js';
@@ -168,13 +169,50 @@ export interface FuzzReport {
   failures: string[];
 }
 
+/**
+ * A hang inside one synchronous ingest cannot be interrupted by the test runner's timeout, so a watchdog thread
+ * watches a heartbeat and, when a case makes no progress for `stallMs`, prints the case and kills the process
+ * (the runner then fails the run instead of waiting for CI's time limit).
+ */
+function startWatchdog(stallMs: number): { beat: (caseNo: number, seed: number) => void; stop: () => void } {
+  const shared = new Int32Array(new SharedArrayBuffer(12));
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    const s = new Int32Array(workerData.buf);
+    let last = -1, since = Date.now();
+    const t = setInterval(() => {
+      if (Atomics.load(s, 2) === 1) { clearInterval(t); return; }
+      const c = Atomics.load(s, 0);
+      if (c !== last) { last = c; since = Date.now(); return; }
+      if (Date.now() - since > workerData.stallMs) {
+        process.stderr.write('fuzz watchdog: case ' + c + ' (seed ' + Atomics.load(s, 1) + ') made no progress for ' +
+          workerData.stallMs + ' ms: hang; reproduce with REWIND_FUZZ_DUMP=' + c + '\\n');
+        process.kill(process.pid, 'SIGKILL');
+      }
+    }, 500);`;
+  const w = new Worker(code, { eval: true, workerData: { buf: shared.buffer, stallMs } });
+  w.unref();
+  return {
+    beat: (caseNo, seed) => {
+      Atomics.store(shared, 0, caseNo);
+      Atomics.store(shared, 1, seed);
+    },
+    stop: () => {
+      Atomics.store(shared, 2, 1);
+      void w.terminate();
+    },
+  };
+}
+
 /** Ingests `cases` mutated captures; returns what happened. Every case must end as ok/partial/failed with exact accounting. */
 export async function runFuzz(seed: number, cases: number): Promise<FuzzReport> {
   const rnd = prng(seed);
   const seeds = seedCaptures();
   const report: FuzzReport = { cases, statuses: {}, packets: 0, flows: 0, violations: 0, slowestMs: 0, failures: [] };
   let store: Store = openStore(':memory:');
+  const watchdog = startWatchdog(20_000);
   for (let i = 0; i < cases; i++) {
+    watchdog.beat(i, seed);
     if (i > 0 && i % 5000 === 0) {
       store.close();
       store = openStore(':memory:');
@@ -192,6 +230,7 @@ export async function runFuzz(seed: number, cases: number): Promise<FuzzReport> 
       rest = rest.subarray(cut);
     }
     chunks.push(rest);
+    if (process.env.REWIND_FUZZ_DUMP && Number(process.env.REWIND_FUZZ_DUMP) === i) writeFileSync(`/tmp/fuzz-case-${seed}-${i}.bin`, bytes);
     const t0 = performance.now();
     try {
       const r = await ingestCapture(store, { path: `fuzz-${seed}-${i}`, name: `fuzz-${i}`, size: bytes.length, chunks });
@@ -215,6 +254,7 @@ export async function runFuzz(seed: number, cases: number): Promise<FuzzReport> 
     }
     if (report.failures.length > 20) break;
   }
+  watchdog.stop();
   store.close();
   return report;
 }

@@ -1,0 +1,85 @@
+// Import pipeline: bad input ends in a clear status and exact violation rows, never a crash.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { BundleWriter } from '../bundle/writer.js';
+import { writePcap } from '../decode/test-support/capture-file.js';
+import { eth, ipv4, tcp } from '../decode/test-support/frames.js';
+import { openReadOnly } from '../store/store.js';
+import { importCaptures } from './import.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const syn = eth(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcp({ sp: 40000, dp: 80, seq: 1, flags: 0x02 })));
+const synAck = eth(0x0800, ipv4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 6 }, tcp({ sp: 80, dp: 40000, seq: 9, ack: 2, flags: 0x12 })));
+
+function bundle(file: string, opts: { formatVersion?: string; tsNs?: bigint[] } = {}): string {
+  const parts: Buffer[] = [];
+  const w = new BundleWriter((b) => parts.push(b), { host: 'h1', formatVersion: opts.formatVersion });
+  const i = w.addInterface({ linkType: 1, name: 'eth0' });
+  const ts = opts.tsNs ?? [1_700_000_000_000_000_000n, 1_700_000_000_000_100_000n];
+  w.writePacket(i, ts[0], syn);
+  w.writePacket(i, ts[1], synAck);
+  const p = path.join(dir, file);
+  writeFileSync(p, Buffer.concat(parts));
+  return p;
+}
+
+function rows(db: string, sql: string): Record<string, unknown>[] {
+  const h = openReadOnly(db);
+  try {
+    return h.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    h.close();
+  }
+}
+
+describe('importCaptures', () => {
+  test('a bundle from a newer major format version is refused with both versions named', async () => {
+    const db = path.join(dir, 'newer.db');
+    const s = await importCaptures({ inputs: [bundle('newer.pcapng', { formatVersion: '2.0' })], dbPath: db });
+    expect(s.bundles[0].status).toBe('failed');
+    expect(s.bundles[0].error).toMatch(/2\.0/);
+    expect(s.bundles[0].error).toMatch(/1\.\d/);
+    expect(rows(db, 'select status, error from bundles')[0]).toMatchObject({ status: 'failed' });
+  });
+
+  test('a cut file keeps every whole packet and records the lost tail in bytes', async () => {
+    const full = writePcap(1, [syn, synAck, syn]);
+    const cut = path.join(dir, 'cut.pcap');
+    writeFileSync(cut, full.subarray(0, full.length - 10));
+    const db = path.join(dir, 'cut.db');
+    const s = await importCaptures({ inputs: [cut], dbPath: db });
+    const lost = 16 + syn.length - 10;
+    expect(s.bundles[0]).toMatchObject({ status: 'partial', packets: 2, truncatedTailBytes: lost });
+    expect(rows(db, "select kind, bytes_lost from ingest_violations")).toEqual([{ kind: 'truncated-tail', bytes_lost: lost }]);
+  });
+
+  test('an absurd timestamp is recorded and does not stall capture time', async () => {
+    const db = path.join(dir, 'ts.db');
+    const s = await importCaptures({
+      inputs: [bundle('ts.pcapng', { tsNs: [1_700_000_000_000_000_000n, (1n << 64n) - 1n] })], dbPath: db,
+    });
+    expect(s.bundles[0]).toMatchObject({ status: 'partial', packets: 2, flows: 1 });
+    expect(rows(db, 'select kind, frame_number from ingest_violations')).toEqual([{ kind: 'bad-timestamp', frame_number: 2 }]);
+    expect(rows(db, 'select start_time, end_time from l4_flow_log')).toEqual([{ start_time: 1_700_000_000_000_000, end_time: 1_700_000_000_000_000 }]);
+  });
+
+  test('several files go into one database with distinct flow ids and observation points', async () => {
+    const db = path.join(dir, 'multi.db');
+    const a = bundle('a.pcapng');
+    const b = path.join(dir, 'b.pcap');
+    writeFileSync(b, writePcap(1, [syn, synAck]));
+    const s = await importCaptures({ inputs: [a, b], dbPath: db });
+    expect(s.bundles.map((x) => x.status)).toEqual(['ok', 'ok']);
+    expect(rows(db, 'select flow_id, bundle, observation_point from l4_flow_log order by flow_id')).toEqual([
+      { flow_id: 1, bundle: 'a.pcapng', observation_point: 'eth0' },
+      { flow_id: 2, bundle: 'b.pcap', observation_point: 'b.pcap#0' },
+    ]);
+    // Importing again adds bundles and continues the flow numbering.
+    await importCaptures({ inputs: [b], dbPath: db });
+    expect(rows(db, 'select max(flow_id) as m, count(*) as n from bundles, l4_flow_log where bundles.id = l4_flow_log.bundle_id')).toEqual([{ m: 3, n: 3 }]);
+  });
+});
