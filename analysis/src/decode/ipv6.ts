@@ -73,11 +73,31 @@ function walkExtensionHeaders(d: DecodeState, out: DecodedPacket, nextHeader: nu
     }
     if (len > d.wireLen) return d.fail(out, 'ipv6-ext-bad-length');
     if (len > d.end - off) return d.fail(out, 'ipv6-ext-truncated');
+    if (nh === 43 && buf[off + 3] > 0) finalDestination(d, out, off, len, ipStart);
     nh = buf[off];
     d.off = off + len;
     d.wireLen -= len;
   }
   return d.fail(out, 'ipv6-ext-too-many');
+}
+
+/**
+ * A routing header with segments left names the packet's final destination, which is the conversation's peer
+ * (and what the transport checksum covers): tshark keys its conversations by it too. Type 0 (deprecated source
+ * route) and type 2 (Mobile IPv6) carry it last in their address list, type 4 (SRv6) first.
+ */
+function finalDestination(d: DecodeState, out: DecodedPacket, off: number, len: number, ipStart: number): void {
+  const type = d.buf[off + 2];
+  const addrs = (len - 8) >> 4;
+  if (addrs < 1) return;
+  let at: number;
+  if (type === 0 || type === 2) at = off + 8 + ((addrs - 1) << 4);
+  else if (type === 4) at = off + 8;
+  else return;
+  d.v6.text(d.buf, ipStart + 8);
+  const srcHash = d.v6.lastHash;
+  out.dstIp = d.v6.text(d.buf, at);
+  d.addrHash = (srcHash + d.v6.lastHash) | 0;
 }
 
 /**

@@ -8,8 +8,7 @@ export function decodeTcp(d: DecodeState, out: DecodedPacket): StepCode {
   const off = d.off;
   if (d.end - off < 20) return d.fail(out, 'tcp-truncated');
   const hl = (buf[off + 12] >> 4) << 2;
-  if (hl < 20) return bogusHeaderLength(d, out);
-  if (hl > d.wireLen) return d.fail(out, 'tcp-bad-offset');
+  if (hl < 20 || hl > d.wireLen) return d.fail(out, 'tcp-bad-offset');
   if (hl > d.end - off) return d.fail(out, 'tcp-truncated');
   out.srcPort = (buf[off] << 8) | buf[off + 1];
   out.dstPort = (buf[off + 2] << 8) | buf[off + 3];
@@ -29,35 +28,6 @@ export function decodeTcp(d: DecodeState, out: DecodedPacket): StepCode {
   out.payloadOffset = off + hl;
   out.payloadLen = d.end - off - hl;
   out.payloadWireLen = d.wireLen - hl;
-  return Step.OK;
-}
-
-/**
- * A data offset below 5 words: like tshark, keep the fixed fields (ports, seq, ack, flags, window) so the segment
- * still counts in its conversation, carry no payload, and flag it in out.error (status stays OK: the caller
- * records a violation for an OK packet whose error is set).
- */
-function bogusHeaderLength(d: DecodeState, out: DecodedPacket): StepCode {
-  const buf = d.buf;
-  const off = d.off;
-  out.srcPort = (buf[off] << 8) | buf[off + 1];
-  out.dstPort = (buf[off + 2] << 8) | buf[off + 3];
-  out.seq = ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0;
-  out.ack = ((buf[off + 8] << 24) | (buf[off + 9] << 16) | (buf[off + 10] << 8) | buf[off + 11]) >>> 0;
-  out.tcpFlags = buf[off + 13];
-  out.window = (buf[off + 14] << 8) | buf[off + 15];
-  out.mss = -1;
-  out.wscale = -1;
-  out.sackPermitted = false;
-  out.sackBlocks = 0;
-  out.hasTimestamps = false;
-  out.tsVal = 0;
-  out.tsEcr = 0;
-  out.payload = buf;
-  out.payloadOffset = d.end;
-  out.payloadLen = 0;
-  out.payloadWireLen = 0;
-  out.error = 'tcp-bogus-header-length';
   return Step.OK;
 }
 

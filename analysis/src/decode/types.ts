@@ -38,7 +38,7 @@ export interface DecodedPacket {
   status: DecodeStatus;
   /**
    * Short reason when malformed (e.g. 'ipv4-truncated', 'tcp-bad-offset'). With status 'ok' a non-empty error
-   * is an anomaly the packet survived (e.g. 'tcp-bogus-header-length'): it still counts for flows, and is recorded. For 'not-ip' the decoder also names
+   * is an anomaly the packet survived: it still counts for flows, and the importer records it. For 'not-ip' the decoder also names
    * what it stopped at ('arp', 'llc', 'ethertype-other', 'unsupported-link-type', ...); '' otherwise.
    */
   error: string;

@@ -138,9 +138,7 @@ export class FlowTable {
       row.packetRx++;
       row.byteRx += frameLen;
     }
-    // A segment whose TCP header the decoder could not trust (pkt.error set, e.g. a data offset below 5 words)
-    // counts for packets and bytes only, as in tshark, which stops its TCP analysis there too.
-    if (proto === PROTO_TCP && pkt.error === '') this.tcpSegment(flow, fromClient, pkt, tsUs, frameNumber, row);
+    if (proto === PROTO_TCP) this.tcpSegment(flow, fromClient, pkt, tsUs, frameNumber, row);
     else if (proto === PROTO_UDP) this.udpDatagram(flow, fromClient, pkt, tsUs, frameNumber, row);
   }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { corpusCaptures, corpusUnavailableReason, isCI } from '../test-support/corpus.js';
 import type { CorpusEntry } from '../test-support/corpus.js';
-import { endpointKey, tsharkConversations } from '../test-support/tshark-conversations.js';
+import { endpointKey, tsharkConvTables, tsharkConversations } from '../test-support/tshark-conversations.js';
 import { openReadOnly } from '../store/store.js';
 import { importCaptures } from './import.js';
 
@@ -112,6 +112,20 @@ describe('oracle: conversations and TCP expert counts vs tshark', () => {
       return;
     }
     const ours = await importAndSummarise(e, i);
+    // The per-frame oracle is tshark's own conversation table, read exactly: every innermost conversation it
+    // builds is a line (or, for TCP, one line per stream) of `tshark -q -z conv,tcp -z conv,udp` with the same
+    // frames, and bytes within the rounding of the table's units. Table lines with no innermost conversation are
+    // tunnel carriers (outer UDP of VXLAN, GENEVE, Teredo...), which Rewind keeps as flow context, not as flows.
+    const table = tsharkConvTables(e.abs, e.decodeAs);
+    const tableMismatches: string[] = [];
+    for (const [key, t] of oracle.conversations) {
+      const row = table.get(key);
+      if (!row) tableMismatches.push(`${key}: not in tshark's conversation table`);
+      else if (row.frames !== t.frames || t.bytes < row.bytesMin || t.bytes > row.bytesMax || (t.proto === 'tcp' && row.lines !== t.streams.size)) {
+        tableMismatches.push(`${key}: table ${row.lines} lines/${row.frames} frames/${row.bytesMin}..${row.bytesMax} bytes, per-frame ${t.streams.size}/${t.frames}/${t.bytes}`);
+      }
+    }
+    expect(tableMismatches.slice(0, 12).join('\n'), `per-frame oracle vs tshark -z conv in ${e.file}`).toBe('');
     // Every tshark conversation is found with the same number of streams, frames and bytes.
     // tshark does not separate conversations by VLAN or tunnel; Rewind does (equal 5-tuples in different VLANs /
     // VNIs are different flows). So per 5-tuple we compare tshark's streams with the largest number of flows in
