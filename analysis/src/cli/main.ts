@@ -124,7 +124,6 @@ function progressBar(io: CliIo): (p: ImportProgress) => void {
     const name = path.basename(p.file);
     io.stderr(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ` +
       `${p.fileIndex + 1}/${p.fileCount} ${name.slice(0, 30)}  ${p.packets} pkts  ${p.flows} flows\x1b[K`);
-    if (frac >= 1) io.stderr('\n');
   };
 }
 
@@ -157,6 +156,7 @@ async function cmdImport(args: string[], io: CliIo): Promise<number> {
     onProgress: io.isTTY && !values.quiet ? progressBar(io) : undefined,
     decoder: decoderOptions(values),
   });
+  if (io.isTTY && !values.quiet) io.stderr('\r\x1b[K'); // the summary replaces the progress bar
   if (!values.quiet) io.stdout(summaryText(summary));
   const failed = summary.bundles.filter((b) => b.status === 'failed');
   if (failed.length) {
@@ -226,6 +226,7 @@ async function cmdReport(args: string[], io: CliIo): Promise<number> {
       const s = await importCaptures({
         inputs: positionals, dbPath: dbFile, onProgress: io.isTTY ? progressBar(io) : undefined, decoder: decoderOptions(values),
       });
+      if (io.isTTY) io.stderr('\r\x1b[K');
       const failed = s.bundles.filter((b) => b.status === 'failed');
       if (failed.length === s.bundles.length) throw new CliError(failed.map((b) => `${b.path}: ${b.error}`).join('; '));
     }
