@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: build, lint (incl. layering rules), then the whole vitest suite; fails on any skipped test under CI=true.
+// `npm test`: build, type-check the tests, lint (incl. layering rules), then the whole vitest suite; fails on any skipped test under CI=true.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ function step(title, cmd, args) {
 }
 
 if (!step('build', bin('tsc'), ['-b', 'analysis'])) process.exit(1);
+if (!step('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json'])) process.exit(1);
 if (!step('lint', bin('eslint'), ['.'])) process.exit(1);
 
 mkdirSync(path.join(root, '.tmp'), { recursive: true });
