@@ -1,0 +1,73 @@
+// Stitching strategies shared by protocols: in-order (HTTP/1, Redis, MySQL, PostgreSQL) and by id (DNS, HTTP/2, Kafka).
+import type { L7Message, L7Record, ResponseStatus, StitchResult } from '../types.js';
+
+function pairStatus(res: L7Message): ResponseStatus {
+  return res.responseStatus ?? 'unknown';
+}
+
+/** A request nobody answered: timeout when the flow ended while waiting, as DeepFlow reports it. */
+export function loneRequest(req: L7Message): L7Record {
+  return { request: req, status: req.responseStatus ?? 'timeout' };
+}
+
+export function loneResponse(res: L7Message): L7Record {
+  return { response: res, status: pairStatus(res) };
+}
+
+/**
+ * Pairs requests and responses in order (one response per request, pipelining allowed). A response that starts
+ * before the oldest waiting request is a response without request.
+ */
+export function stitchInOrder(requests: L7Message[], responses: L7Message[], final: boolean): StitchResult {
+  const records: L7Record[] = [];
+  const errors: string[] = [];
+  let r = 0;
+  let q = 0;
+  while (q < responses.length) {
+    const res = responses[q];
+    if (r < requests.length && requests[r].tsUs <= res.tsUs) {
+      records.push({ request: requests[r], response: res, status: pairStatus(res) });
+      r++;
+      q++;
+    } else if (r >= requests.length && !final) {
+      break; // the request may still arrive (e.g. captured out of order across directions)
+    } else {
+      records.push(loneResponse(res));
+      errors.push('response without request');
+      q++;
+    }
+  }
+  requests.splice(0, r);
+  responses.splice(0, q);
+  if (final) {
+    for (const req of requests) records.push(loneRequest(req));
+    requests.length = 0;
+  }
+  return { records, errors };
+}
+
+/** Pairs by requestId (first request with that id ↔ first response with it). */
+export function stitchById(requests: L7Message[], responses: L7Message[], final: boolean): StitchResult {
+  const records: L7Record[] = [];
+  const errors: string[] = [];
+  for (let q = 0; q < responses.length; ) {
+    const res = responses[q];
+    const i = requests.findIndex((req) => req.requestId === res.requestId);
+    if (i >= 0) {
+      records.push({ request: requests[i], response: res, status: pairStatus(res) });
+      requests.splice(i, 1);
+      responses.splice(q, 1);
+    } else if (final) {
+      records.push(loneResponse(res));
+      errors.push(`response without request (id ${res.requestId ?? '?'})`);
+      responses.splice(q, 1);
+    } else {
+      q++;
+    }
+  }
+  if (final) {
+    for (const req of requests) records.push(loneRequest(req));
+    requests.length = 0;
+  }
+  return { records, errors };
+}
