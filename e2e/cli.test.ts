@@ -32,8 +32,8 @@ describe('rewind CLI', () => {
     const r = rewind('import', sample, '--db', db);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/loopback-http\.pcap: ok, \d+ packets, \d+ flows/);
-    expect(r.stdout).toMatch(/imported \d+ packets, \d+ flows into/);
+    expect(r.stdout).toMatch(/loopback-http\.pcap: ok, \d+ packets, \d+ flows, \d+ L7 records/);
+    expect(r.stdout).toMatch(/imported \d+ packets, \d+ flows, \d+ L7 records into/);
   });
 
   test('query answers in table, csv and json', () => {

@@ -130,7 +130,7 @@ function progressBar(io: CliIo): (p: ImportProgress) => void {
 function summaryText(s: ImportSummary): string {
   const lines: string[] = [];
   for (const b of s.bundles) {
-    let line = `${b.path}: ${b.status}, ${b.packets} packets, ${b.flows} flows`;
+    let line = `${b.path}: ${b.status}, ${b.packets} packets, ${b.flows} flows, ${b.l7Records} L7 records`;
     if (b.violations) line += `, ${b.violations} violations`;
     if (b.truncatedTailBytes) line += `, truncated tail: ${b.truncatedTailBytes} bytes lost`;
     const unknown = Object.values(b.unknownBlocks).reduce((a, n) => a + n, 0);
@@ -138,7 +138,7 @@ function summaryText(s: ImportSummary): string {
     if (b.error) line += ` — ${b.error}`;
     lines.push(line);
   }
-  lines.push(`imported ${s.packets} packets, ${s.flows} flows into ${s.dbPath} in ${formatDurationUs(s.durationUs)}` +
+  lines.push(`imported ${s.packets} packets, ${s.flows} flows, ${s.l7Records} L7 records into ${s.dbPath} in ${formatDurationUs(s.durationUs)}` +
     (s.violations ? ` (${s.violations} violations: see ingest_violations)` : ''));
   return lines.join('\n') + '\n';
 }

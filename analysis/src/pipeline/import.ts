@@ -9,6 +9,9 @@ import { PacketDecoder, newDecodedPacket } from '../decode/index.js';
 import type { DecoderOptions } from '../decode/types.js';
 import { FlowTable } from '../flows/index.js';
 import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types.js';
+import { L7Stage } from '../l7/stage.js';
+import { l7RowValues } from '../l7/record-row.js';
+import { PROTOCOL_PARSERS } from '../protocols/registry.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import { linkTypeName } from './link-types.js';
@@ -43,6 +46,8 @@ export interface ImportOptions {
   decoder?: DecoderOptions;
   /** Flow table settings (timeouts, reassembly limits). */
   flows?: FlowTableOptions;
+  /** More server ports per L7 parser name (tshark's decode-as), e.g. {HTTP: [2375]}. */
+  l7Ports?: Record<string, number[]>;
 }
 
 export interface BundleImportResult {
@@ -52,6 +57,8 @@ export interface BundleImportResult {
   error?: string;
   packets: number;
   flows: number;
+  /** l7_flow_log rows (requests, responses, sessions). */
+  l7Records: number;
   violations: number;
   truncatedTailBytes: number;
   unknownBlocks: Record<string, number>;
@@ -65,6 +72,7 @@ export interface ImportSummary {
   bundles: BundleImportResult[];
   packets: number;
   flows: number;
+  l7Records: number;
   violations: number;
   durationUs: number;
 }
@@ -88,13 +96,14 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
   const now = opts.now ?? wallClockUs;
   const started = now();
   const store = openStore(opts.dbPath);
-  const summary: ImportSummary = { dbPath: opts.dbPath, bundles: [], packets: 0, flows: 0, violations: 0, durationUs: 0 };
+  const summary: ImportSummary = { dbPath: opts.dbPath, bundles: [], packets: 0, flows: 0, l7Records: 0, violations: 0, durationUs: 0 };
   try {
     for (let i = 0; i < opts.inputs.length; i++) {
       const r = await importOne(store, opts.inputs[i], i, opts.inputs.length, now, opts.onProgress, opts);
       summary.bundles.push(r);
       summary.packets += r.packets;
       summary.flows += r.flows;
+      summary.l7Records += r.l7Records;
       summary.violations += r.violations;
     }
     store.finishImport();
@@ -107,7 +116,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
 
 async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
-  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions },
+  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions; l7Ports?: Record<string, number[]> },
 ): Promise<BundleImportResult> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -117,7 +126,7 @@ async function importOne(
   try {
     return await ingestCapture(store, {
       path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
-    }, { now, decoder: settings?.decoder, flows: settings?.flows, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
+    }, { now, decoder: settings?.decoder, flows: settings?.flows, l7Ports: settings?.l7Ports, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
   } finally {
     await fh.close();
   }
@@ -147,6 +156,8 @@ export interface CaptureSource {
  */
 export interface IngestOptions {
   now?: () => number;
+  /** More server ports per L7 parser name (tshark's decode-as), e.g. {HTTP: [2375]}. */
+  l7Ports?: Record<string, number[]>;
   decoder?: DecoderOptions;
   flows?: FlowTableOptions;
   onProgress?: (bytesRead: number, packets: number, flows: number) => void;
@@ -162,12 +173,25 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   let packets = 0;
   let flows = 0;
   let violations = 0;
+  let l7Records = 0;
   let firstTime: number | null = null;
   let lastTime: number | null = null;
   const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
+  const l7 = PROTOCOL_PARSERS.length === 0 ? undefined : new L7Stage(PROTOCOL_PARSERS, {
+    record(flow, protocol, rec) {
+      l7Records++;
+      store.addL7(l7RowValues(flow, bundleId, 'packet', protocol, rec));
+    },
+    violation(flow, kind, message) {
+      violations++;
+      store.addViolation({ bundleId, observationPointId: flow.observationPointId, layer: 'l7', kind, message: `flow ${flow.flowId}: ${message}` });
+    },
+  }, { extraPorts: opts.l7Ports });
+
   const table = new FlowTable({
+    stream: l7,
     flow(rec: FlowRecord) {
       flows++;
       store.addFlow(rec, bundleId);
@@ -315,7 +339,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   });
   onProgress?.(src.size, packets, flows);
   return {
-    path: src.path, bundleId, status, error, packets, flows, violations, truncatedTailBytes,
+    path: src.path, bundleId, status, error, packets, flows, l7Records, violations, truncatedTailBytes,
     unknownBlocks: readSummary?.unknownBlocks ?? {}, firstTime, lastTime, durationUs,
   };
 }

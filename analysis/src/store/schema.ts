@@ -157,6 +157,44 @@ CREATE TABLE IF NOT EXISTS _metrics_net_1s (
 
 CREATE TABLE IF NOT EXISTS _metrics_net_1m AS SELECT * FROM _metrics_net_1s WHERE 0;
 
+CREATE TABLE IF NOT EXISTS _l7_flow_log (
+  id                   INTEGER PRIMARY KEY,
+  flow_id              INTEGER NOT NULL,
+  bundle_id            INTEGER NOT NULL,
+  observation_point_id INTEGER NOT NULL,
+  signal_source        TEXT NOT NULL,     -- packet | ebpf | otel
+  l7_protocol          TEXT NOT NULL,     -- HTTP, HTTP2, gRPC, DNS, MySQL, PostgreSQL, Redis, Kafka, MQTT, ...
+  version              TEXT,
+  type                 TEXT NOT NULL,     -- session (request + response) | request | response
+  ip_0                 TEXT NOT NULL,
+  ip_1                 TEXT NOT NULL,
+  client_port          INTEGER NOT NULL,
+  server_port          INTEGER NOT NULL,
+  protocol             INTEGER NOT NULL,
+  request_type         TEXT,
+  request_domain       TEXT,
+  request_resource     TEXT,
+  endpoint             TEXT,
+  request_id           INTEGER,
+  response_code        INTEGER,
+  response_status      TEXT NOT NULL,     -- ok | client_error | server_error | timeout | unknown | parse_failed
+  response_exception   TEXT,
+  response_result      TEXT,
+  request_length       INTEGER,
+  response_length      INTEGER,
+  start_time           INTEGER NOT NULL,  -- µs: request's first byte (response's when there is no request)
+  end_time             INTEGER NOT NULL,  -- µs: response's last byte seen (request's when there is no response)
+  response_duration    INTEGER,           -- rrt, µs: response first byte − request first byte
+  req_tcp_seq          INTEGER,
+  resp_tcp_seq         INTEGER,
+  trace_id             TEXT,
+  span_id              TEXT,
+  x_request_id_0       TEXT,
+  x_request_id_1       TEXT,
+  http_real_client     TEXT,
+  attributes           TEXT               -- JSON of further protocol fields
+);
+
 CREATE TABLE IF NOT EXISTS ingest_violations (
   id                   INTEGER PRIMARY KEY,
   bundle_id            INTEGER NOT NULL,
@@ -184,6 +222,14 @@ SELECT f.*,
 FROM _l4_flow_log f
 LEFT JOIN observation_points op ON op.id = f.observation_point_id
 LEFT JOIN bundles b ON b.id = f.bundle_id;
+
+DROP VIEW IF EXISTS l7_flow_log;
+CREATE VIEW l7_flow_log AS
+SELECT l.*, op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle,
+  l.response_duration AS rrt
+FROM _l7_flow_log l
+LEFT JOIN observation_points op ON op.id = l.observation_point_id
+LEFT JOIN bundles b ON b.id = l.bundle_id;
 
 DROP VIEW IF EXISTS metrics_net_1s;
 CREATE VIEW metrics_net_1s AS
@@ -218,6 +264,8 @@ CREATE INDEX IF NOT EXISTS _l4_flow_log_time ON _l4_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l4_flow_log_ips ON _l4_flow_log(ip_0, ip_1, server_port);
 CREATE INDEX IF NOT EXISTS _metrics_net_1s_time ON _metrics_net_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
+CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
+CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
 `;
 
 /** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */

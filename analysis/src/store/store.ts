@@ -101,10 +101,13 @@ export class Store {
   private flowBatch: FlowRecord[] = [];
   private flowBundle: number[] = [];
   private metricBatch: NetMetricsRow[] = [];
+  private l7Batch: unknown[][] = [];
   private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
   private readonly insertFlowStmt: Database.Statement;
   private readonly insertMetricStmt: Database.Statement;
   private readonly insertViolationStmt: Database.Statement;
+  private readonly insertL7Stmt: Database.Statement;
+  private readonly flushL7: () => void;
   private readonly flushFlows: () => void;
   private readonly flushMetrics: () => void;
 
@@ -137,6 +140,12 @@ export class Store {
       for (let i = 0; i < batch.length; i++) stmt.run(flowValues(batch[i], this.flowBundle[i]));
       batch.length = 0;
       this.flowBundle.length = 0;
+    });
+    this.insertL7Stmt = db.prepare(`INSERT INTO _l7_flow_log(${L7_COLUMNS.join(',')}) VALUES (${L7_COLUMNS.map(() => '?').join(',')})`);
+    this.flushL7 = db.transaction(() => {
+      const stmt = this.insertL7Stmt;
+      for (const row of this.l7Batch) stmt.run(row);
+      this.l7Batch.length = 0;
     });
     this.flushMetrics = db.transaction(() => {
       const stmt = this.insertMetricStmt;
@@ -194,6 +203,12 @@ export class Store {
     if (this.metricBatch.length >= BATCH_ROWS) this.flushMetrics();
   }
 
+  /** Adds one l7_flow_log row (values in L7_COLUMNS order, see l7RowValues). */
+  addL7(values: unknown[]): void {
+    this.l7Batch.push(values);
+    if (this.l7Batch.length >= BATCH_ROWS) this.flushL7();
+  }
+
   /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
   addViolation(v: ViolationInput): void {
     const key = `${v.bundleId}\u0000${v.layer}\u0000${v.kind}`;
@@ -228,6 +243,7 @@ export class Store {
   flush(): void {
     if (this.flowBatch.length) this.flushFlows();
     if (this.metricBatch.length) this.flushMetrics();
+    if (this.l7Batch.length) this.flushL7();
     this.syncViolationOverflow();
   }
 
@@ -273,6 +289,15 @@ function metricValues(m: NetMetricsRow): unknown[] {
     m.rttSum, m.rttCount, m.rttMax, m.srtSum, m.srtCount, m.srtMax, m.artSum, m.artCount, m.artMax, m.setupFailures, m.resets,
     m.timeouts];
 }
+
+/** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
+export const L7_COLUMNS = [
+  'flow_id', 'bundle_id', 'observation_point_id', 'signal_source', 'l7_protocol', 'version', 'type', 'ip_0', 'ip_1',
+  'client_port', 'server_port', 'protocol', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
+  'response_code', 'response_status', 'response_exception', 'response_result', 'request_length', 'response_length',
+  'start_time', 'end_time', 'response_duration', 'req_tcp_seq', 'resp_tcp_seq', 'trace_id', 'span_id', 'x_request_id_0',
+  'x_request_id_1', 'http_real_client', 'attributes',
+];
 
 const FLOW_COLUMNS = [
   'flow_id', 'bundle_id', 'observation_point_id', 'encap', 'vlan', 'tunnel_type', 'tunnel_id', 'ip_version',

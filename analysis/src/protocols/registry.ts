@@ -1,0 +1,8 @@
+// The one list of L7 protocol parsers the engine uses (a test checks every protocols/<p>/ folder is listed here).
+import type { ProtocolParser } from './types.js';
+
+/** Order matters for heuristic detection: the first parser whose detect() agrees wins. */
+export const PROTOCOL_PARSERS: readonly ProtocolParser[] = [];
+
+/** Folders under protocols/ that are not protocols. */
+export const NON_PROTOCOL_FOLDERS = ['common'];
