@@ -11,6 +11,7 @@ import { FlowTable } from '../flows/index.js';
 import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types.js';
 import { L7Stage } from '../l7/stage.js';
 import { l7RowValues } from '../l7/record-row.js';
+import { AppMetricsAggregator } from '../l7/app-metrics.js';
 import { PROTOCOL_PARSERS } from '../protocols/registry.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
@@ -179,10 +180,14 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
+  const app1s = new AppMetricsAggregator((row) => store.addAppMetrics('1s', row), 1_000_000);
+  const app1m = new AppMetricsAggregator((row) => store.addAppMetrics('1m', row), 60_000_000);
   const l7 = PROTOCOL_PARSERS.length === 0 ? undefined : new L7Stage(PROTOCOL_PARSERS, {
     record(flow, protocol, rec) {
       l7Records++;
       store.addL7(l7RowValues(flow, bundleId, 'packet', protocol, rec));
+      app1s.add(flow, protocol, rec);
+      app1m.add(flow, protocol, rec);
     },
     violation(flow, kind, message) {
       violations++;
@@ -304,6 +309,8 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     error = err.message;
   }
   table.flush();
+  app1s.flushAll();
+  app1m.flushAll();
   for (const op of ops) {
     if (!op) continue;
     store.updateObservationPoint(op.dbId, op);

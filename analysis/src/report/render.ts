@@ -31,7 +31,7 @@ export function formatBytes(n: number): string {
 }
 
 const TIME_COLS = new Set(['start_time', 'end_time', 'first_time', 'last_time']);
-const DURATION_COLS = new Set(['duration', 'rtt', 'rtt_client', 'rtt_server', 'art_max', 'art', 'srt_max', 'srt']);
+const DURATION_COLS = new Set(['duration', 'rtt', 'rtt_client', 'rtt_server', 'art_max', 'art', 'srt_max', 'srt', 'rrt_p50', 'rrt_p90', 'rrt_p99', 'rrt_max']);
 const BYTE_COLS = new Set(['bytes', 'byte_tx', 'byte_rx']);
 
 function cell(col: string, v: unknown): string {
@@ -63,6 +63,16 @@ export function renderMarkdown(r: IncidentReport): string {
   out.push(`- Close types: ${r.closeTypes.map((c) => `${c.close_type} ${c.flows}`).join(', ') || 'none'}`);
   if (failed.length) out.push(`- Abnormal closes: ${failed.reduce((a, c) => a + c.flows, 0)}`);
   out.push('');
+  if (r.red.requests > 0) {
+    out.push(`- Requests: ${r.red.requests}, errors: ${r.red.errors} (${((100 * r.red.errors) / r.red.requests).toFixed(2)} %), timeouts: ${r.red.timeouts}`);
+    out.push('');
+    out.push('## Most failing endpoints\n');
+    out.push(markdownTable(r.red.failingEndpoints as unknown as Record<string, unknown>[]));
+    out.push('## Slowest endpoints (p99 response time)\n');
+    out.push(markdownTable(r.red.slowestEndpoints as unknown as Record<string, unknown>[]));
+    out.push('## Error bursts (seconds with most errors)\n');
+    out.push(markdownTable(r.red.errorBursts));
+  }
   out.push('## Captures\n');
   out.push(markdownTable(r.captures));
   out.push('## Observation points\n');

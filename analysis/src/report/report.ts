@@ -1,4 +1,5 @@
 // Incident report over a Rewind database: capture overview, top talkers, failed and slow connections, retransmission hot spots.
+import { quantileFromBuckets, RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
 import type { Db } from '../store/store.js';
 
 export interface ReportOptions {
@@ -28,6 +29,61 @@ export interface IncidentReport {
   retransmissionHotSpots: Record<string, unknown>[];
   zeroWindow: Record<string, unknown>[];
   violations: Record<string, unknown>[];
+  /** RED per endpoint (from metrics_app_1m), ranked two ways, and the seconds with most errors. */
+  red: {
+    requests: number;
+    errors: number;
+    timeouts: number;
+    slowestEndpoints: RedRow[];
+    failingEndpoints: RedRow[];
+    errorBursts: Record<string, unknown>[];
+  };
+}
+
+export interface RedRow {
+  l7_protocol: string;
+  server: string;
+  server_port: number;
+  endpoint: string;
+  requests: number;
+  errors: number;
+  error_pct: number;
+  timeouts: number;
+  rrt_p50: number | null;
+  rrt_p90: number | null;
+  rrt_p99: number | null;
+  rrt_max: number;
+}
+
+/** Endpoint RED rows merged over the whole capture from the per-minute histograms. */
+function redRows(db: Db): RedRow[] {
+  const rows = db.prepare(`SELECT l7_protocol, ip_1, server_port, endpoint, request, error, timeout, rrt_max, rrt_hist FROM _metrics_app_1m`)
+    .all() as { l7_protocol: string; ip_1: string; server_port: number; endpoint: string; request: number; error: number; timeout: number; rrt_max: number; rrt_hist: string }[];
+  const acc = new Map<string, { row: RedRow; hist: number[] }>();
+  for (const r of rows) {
+    const key = `${r.l7_protocol}|${r.ip_1}|${r.server_port}|${r.endpoint}`;
+    let a = acc.get(key);
+    if (!a) {
+      a = {
+        row: { l7_protocol: r.l7_protocol, server: r.ip_1, server_port: r.server_port, endpoint: r.endpoint, requests: 0, errors: 0, error_pct: 0, timeouts: 0, rrt_p50: null, rrt_p90: null, rrt_p99: null, rrt_max: 0 },
+        hist: new Array<number>(RRT_BUCKET_COUNT).fill(0),
+      };
+      acc.set(key, a);
+    }
+    a.row.requests += r.request;
+    a.row.errors += r.error;
+    a.row.timeouts += r.timeout;
+    if (r.rrt_max > a.row.rrt_max) a.row.rrt_max = r.rrt_max;
+    const h = JSON.parse(r.rrt_hist) as number[];
+    for (let i = 0; i < h.length && i < a.hist.length; i++) a.hist[i] += h[i];
+  }
+  return [...acc.values()].map(({ row, hist }) => ({
+    ...row,
+    error_pct: row.requests > 0 ? Math.round((10000 * row.errors) / row.requests) / 100 : 0,
+    rrt_p50: quantileFromBuckets(0.5, hist),
+    rrt_p90: quantileFromBuckets(0.9, hist),
+    rrt_p99: quantileFromBuckets(0.99, hist),
+  }));
 }
 
 const FAILED = `('client-reset','server-reset','client-syn-repeat','server-synack-repeat','server-reset-on-syn','client-reset-on-setup','timeout','client-half-close','server-half-close')`;
@@ -75,5 +131,18 @@ export function buildReport(db: Db, opts: ReportOptions = {}): IncidentReport {
     zeroWindow: all(`SELECT flow_id, ip_0 AS client, ip_1 AS server, server_port, zero_win_tx, zero_win_rx, start_time
       FROM l4_flow_log WHERE zero_win_tx + zero_win_rx > 0 ORDER BY zero_win_tx + zero_win_rx DESC LIMIT ?`, top),
     violations: all(`SELECT bundle, layer, kind, count, bytes_lost, first_frame FROM ingest_violation_summary ORDER BY count DESC LIMIT ?`, top * 2),
+    red: (() => {
+      const rows = redRows(db);
+      return {
+        requests: rows.reduce((a, r) => a + r.requests, 0),
+        errors: rows.reduce((a, r) => a + r.errors, 0),
+        timeouts: rows.reduce((a, r) => a + r.timeouts, 0),
+        slowestEndpoints: rows.filter((r) => r.rrt_p99 !== null).sort((a, b) => (b.rrt_p99 ?? 0) - (a.rrt_p99 ?? 0)).slice(0, top),
+        failingEndpoints: rows.filter((r) => r.errors + r.timeouts > 0).sort((a, b) => b.errors + b.timeouts - (a.errors + a.timeouts)).slice(0, top),
+        errorBursts: all(`SELECT time AS start_time, sum(error) AS errors, sum(timeout) AS timeouts, sum(request) AS requests,
+            group_concat(DISTINCT l7_protocol || ' ' || endpoint) AS endpoints
+          FROM _metrics_app_1s GROUP BY time HAVING sum(error) + sum(timeout) > 0 ORDER BY sum(error) + sum(timeout) DESC, time LIMIT ?`, top),
+      };
+    })(),
   };
 }

@@ -195,6 +195,30 @@ CREATE TABLE IF NOT EXISTS _l7_flow_log (
   attributes           TEXT               -- JSON of further protocol fields
 );
 
+CREATE TABLE IF NOT EXISTS _metrics_app_1s (
+  time                 INTEGER NOT NULL,   -- µs since epoch, start of the interval
+  observation_point_id INTEGER NOT NULL,
+  ip_0                 TEXT NOT NULL,
+  ip_1                 TEXT NOT NULL,
+  server_port          INTEGER NOT NULL,
+  l7_protocol          TEXT NOT NULL,
+  endpoint             TEXT NOT NULL,
+  request              INTEGER NOT NULL,
+  response             INTEGER NOT NULL,
+  error                INTEGER NOT NULL,   -- client_error + server_error
+  client_error         INTEGER NOT NULL,
+  server_error         INTEGER NOT NULL,
+  timeout              INTEGER NOT NULL,
+  rrt_sum              INTEGER NOT NULL,
+  rrt_count            INTEGER NOT NULL,
+  rrt_max              INTEGER NOT NULL,
+  rrt_p50              INTEGER,            -- estimated from rrt_hist
+  rrt_p90              INTEGER,
+  rrt_p99              INTEGER,
+  rrt_hist             TEXT NOT NULL       -- JSON array of counts per rrt bucket (bounds in docs/schema.md)
+);
+CREATE TABLE IF NOT EXISTS _metrics_app_1m AS SELECT * FROM _metrics_app_1s WHERE 0;
+
 CREATE TABLE IF NOT EXISTS ingest_violations (
   id                   INTEGER PRIMARY KEY,
   bundle_id            INTEGER NOT NULL,
@@ -231,6 +255,20 @@ FROM _l7_flow_log l
 LEFT JOIN observation_points op ON op.id = l.observation_point_id
 LEFT JOIN bundles b ON b.id = l.bundle_id;
 
+DROP VIEW IF EXISTS metrics_app_1s;
+CREATE VIEW metrics_app_1s AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
+  CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
+  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio
+FROM _metrics_app_1s m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
+
+DROP VIEW IF EXISTS metrics_app_1m;
+CREATE VIEW metrics_app_1m AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
+  CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
+  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio
+FROM _metrics_app_1m m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
+
 DROP VIEW IF EXISTS metrics_net_1s;
 CREATE VIEW metrics_net_1s AS
 SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
@@ -266,6 +304,8 @@ CREATE INDEX IF NOT EXISTS _metrics_net_1s_time ON _metrics_net_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
+CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
+CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
 `;
 
 /** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */

@@ -1,6 +1,8 @@
 // SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
 import Database from 'better-sqlite3';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
+import { quantileFromBuckets } from '../l7/app-metrics.js';
+import type { AppMetricsRow } from '../l7/app-metrics.js';
 import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
@@ -102,12 +104,16 @@ export class Store {
   private flowBundle: number[] = [];
   private metricBatch: NetMetricsRow[] = [];
   private l7Batch: unknown[][] = [];
+  private appBatch: [Database.Statement, unknown[]][] = [];
   private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
   private readonly insertFlowStmt: Database.Statement;
   private readonly insertMetricStmt: Database.Statement;
   private readonly insertViolationStmt: Database.Statement;
   private readonly insertL7Stmt: Database.Statement;
   private readonly flushL7: () => void;
+  private readonly insertApp1s: Database.Statement;
+  private readonly insertApp1m: Database.Statement;
+  private readonly flushApp: () => void;
   private readonly flushFlows: () => void;
   private readonly flushMetrics: () => void;
 
@@ -146,6 +152,14 @@ export class Store {
       const stmt = this.insertL7Stmt;
       for (const row of this.l7Batch) stmt.run(row);
       this.l7Batch.length = 0;
+    });
+    const appCols = 'time, observation_point_id, ip_0, ip_1, server_port, l7_protocol, endpoint, request, response, error, ' +
+      'client_error, server_error, timeout, rrt_sum, rrt_count, rrt_max, rrt_p50, rrt_p90, rrt_p99, rrt_hist';
+    this.insertApp1s = db.prepare(`INSERT INTO _metrics_app_1s(${appCols}) VALUES (${appCols.split(',').map(() => '?').join(',')})`);
+    this.insertApp1m = db.prepare(`INSERT INTO _metrics_app_1m(${appCols}) VALUES (${appCols.split(',').map(() => '?').join(',')})`);
+    this.flushApp = db.transaction(() => {
+      for (const [stmt, row] of this.appBatch) stmt.run(row);
+      this.appBatch.length = 0;
     });
     this.flushMetrics = db.transaction(() => {
       const stmt = this.insertMetricStmt;
@@ -209,6 +223,16 @@ export class Store {
     if (this.l7Batch.length >= BATCH_ROWS) this.flushL7();
   }
 
+  /** Adds one application metrics row to metrics_app_1s or metrics_app_1m. */
+  addAppMetrics(table: '1s' | '1m', m: AppMetricsRow): void {
+    const stmt = table === '1s' ? this.insertApp1s : this.insertApp1m;
+    this.appBatch.push([stmt, [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.l7Protocol, m.endpoint, m.request,
+      m.response, m.error, m.clientError, m.serverError, m.timeout, m.rrtSum, m.rrtCount, m.rrtMax,
+      quantileFromBuckets(0.5, m.buckets), quantileFromBuckets(0.9, m.buckets), quantileFromBuckets(0.99, m.buckets),
+      JSON.stringify(m.buckets)]]);
+    if (this.appBatch.length >= BATCH_ROWS) this.flushApp();
+  }
+
   /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
   addViolation(v: ViolationInput): void {
     const key = `${v.bundleId}\u0000${v.layer}\u0000${v.kind}`;
@@ -244,6 +268,7 @@ export class Store {
     if (this.flowBatch.length) this.flushFlows();
     if (this.metricBatch.length) this.flushMetrics();
     if (this.l7Batch.length) this.flushL7();
+    if (this.appBatch.length) this.flushApp();
     this.syncViolationOverflow();
   }
 

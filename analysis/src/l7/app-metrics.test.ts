@@ -1,0 +1,41 @@
+// RED aggregation and histogram quantiles.
+import { describe, expect, test } from 'vitest';
+import type { L7Message, L7Record } from '../protocols/types.js';
+import { AppMetricsAggregator, bucketOf, quantileFromBuckets, RRT_BUCKET_COUNT } from './app-metrics.js';
+import type { AppMetricsRow } from './app-metrics.js';
+
+const msg = (type: 'request' | 'response', tsUs: number, endpoint = '/a'): L7Message => ({ type, tsUs, endTsUs: tsUs, tcpSeq: 0, length: 10, endpoint });
+const flow = { observationPointId: 1, ip0: '10.0.0.1', ip1: '10.0.0.2', serverPort: 80 };
+
+describe('app metrics', () => {
+  test('counts and rrt per second and endpoint', () => {
+    const rows: AppMetricsRow[] = [];
+    const agg = new AppMetricsAggregator((r) => rows.push(r));
+    const recs: L7Record[] = [
+      { request: msg('request', 1_000_000), response: msg('response', 1_002_000), status: 'ok' },
+      { request: msg('request', 1_500_000), response: msg('response', 1_600_000), status: 'server_error' },
+      { request: msg('request', 1_700_000), status: 'timeout' },
+      { request: msg('request', 2_100_000, '/b'), response: msg('response', 2_100_400, '/b'), status: 'client_error' },
+    ];
+    for (const r of recs) agg.add(flow, 'HTTP', r);
+    agg.flushAll();
+    const a = rows.find((r) => r.endpoint === '/a') as AppMetricsRow;
+    expect(a).toMatchObject({ time: 1_000_000, request: 3, response: 2, error: 1, serverError: 1, timeout: 1, rrtCount: 2, rrtSum: 102_000, rrtMax: 100_000 });
+    const b = rows.find((r) => r.endpoint === '/b') as AppMetricsRow;
+    expect(b).toMatchObject({ time: 2_000_000, request: 1, clientError: 1, error: 1, rrtMax: 400 });
+  });
+
+  test.each([
+    [0, 0], [100, 0], [101, 1], [1_000, 3], [10_000_001, RRT_BUCKET_COUNT - 1],
+  ])('rrt %d µs falls in bucket %d', (rrt, b) => {
+    expect(bucketOf(rrt)).toBe(b);
+  });
+
+  test('quantiles interpolate inside the bucket', () => {
+    const buckets = new Array<number>(RRT_BUCKET_COUNT).fill(0);
+    buckets[3] = 100; // (500, 1000] µs
+    expect(quantileFromBuckets(0.5, buckets)).toBe(750);
+    expect(quantileFromBuckets(0.99, buckets)).toBe(995);
+    expect(quantileFromBuckets(0.5, new Array<number>(RRT_BUCKET_COUNT).fill(0))).toBeNull();
+  });
+});

@@ -1,0 +1,137 @@
+// Per-second application (RED) metrics from L7 records: requests, responses, errors, timeouts and an rrt histogram
+// per client, server, protocol and endpoint (metrics_app_1s).
+import type { L7Record } from '../protocols/types.js';
+
+/** Upper bounds (µs) of the rrt histogram buckets; the last bucket is open-ended. */
+export const RRT_BUCKETS_US = [
+  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+  10_000_000,
+] as const;
+export const RRT_BUCKET_COUNT = RRT_BUCKETS_US.length + 1;
+
+export interface AppMetricsRow {
+  time: number;
+  observationPointId: number;
+  ip0: string;
+  ip1: string;
+  serverPort: number;
+  l7Protocol: string;
+  endpoint: string;
+  request: number;
+  response: number;
+  error: number;
+  clientError: number;
+  serverError: number;
+  timeout: number;
+  rrtSum: number;
+  rrtCount: number;
+  rrtMax: number;
+  buckets: number[];
+}
+
+export interface AppFlowKey {
+  observationPointId: number;
+  ip0: string;
+  ip1: string;
+  serverPort: number;
+}
+
+const US_PER_S = 1_000_000;
+
+export function bucketOf(rrtUs: number): number {
+  let i = 0;
+  while (i < RRT_BUCKETS_US.length && rrtUs > RRT_BUCKETS_US[i]) i++;
+  return i;
+}
+
+/**
+ * Quantile estimate from histogram counts: linear interpolation inside the bucket that holds the rank
+ * (the open-ended last bucket reports its lower bound).
+ */
+export function quantileFromBuckets(q: number, buckets: readonly number[]): number | null {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const n = buckets[i];
+    if (n > 0 && seen + n >= rank) {
+      const lo = i === 0 ? 0 : RRT_BUCKETS_US[i - 1];
+      if (i >= RRT_BUCKETS_US.length) return lo;
+      const hi = RRT_BUCKETS_US[i];
+      return Math.round(lo + ((rank - seen) / n) * (hi - lo));
+    }
+    seen += n;
+  }
+  return RRT_BUCKETS_US[RRT_BUCKETS_US.length - 1];
+}
+
+/** Aggregates records per interval; rows that ended over `lagSeconds` before the newest record are handed out. */
+export class AppMetricsAggregator {
+  private readonly rows = new Map<string, AppMetricsRow>();
+  private newestSec = -Infinity;
+  private lastFlushSec = -Infinity;
+
+  /** `intervalUs`: 1 s for metrics_app_1s, 60 s for metrics_app_1m. */
+  constructor(
+    private readonly sink: (row: AppMetricsRow) => void,
+    private readonly intervalUs = US_PER_S,
+    private readonly lagSeconds = 120,
+  ) {}
+
+  add(flow: AppFlowKey, protocol: string, r: L7Record): void {
+    const first = r.request ?? r.response;
+    if (!first) return;
+    const slot = Math.floor(first.tsUs / this.intervalUs) * this.intervalUs;
+    const sec = Math.floor(first.tsUs / US_PER_S);
+    const endpoint = r.request?.endpoint ?? r.response?.endpoint ?? '';
+    const key = `${slot}|${flow.observationPointId}|${flow.ip0}|${flow.ip1}|${flow.serverPort}|${protocol}|${endpoint}`;
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = {
+        time: slot, observationPointId: flow.observationPointId, ip0: flow.ip0, ip1: flow.ip1, serverPort: flow.serverPort,
+        l7Protocol: protocol, endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
+        rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
+      };
+      this.rows.set(key, row);
+    }
+    if (r.request) row.request++;
+    if (r.response) row.response++;
+    if (r.status === 'client_error') {
+      row.clientError++;
+      row.error++;
+    } else if (r.status === 'server_error') {
+      row.serverError++;
+      row.error++;
+    } else if (r.status === 'timeout') {
+      row.timeout++;
+    }
+    if (r.request && r.response) {
+      const rrt = Math.max(0, r.response.tsUs - r.request.tsUs);
+      row.rrtSum += rrt;
+      row.rrtCount++;
+      if (rrt > row.rrtMax) row.rrtMax = rrt;
+      row.buckets[bucketOf(rrt)]++;
+    }
+    if (sec > this.newestSec) {
+      this.newestSec = sec;
+      if (sec - this.lastFlushSec > this.lagSeconds) this.flushBefore(sec - this.lagSeconds);
+    }
+  }
+
+  private flushBefore(sec: number): void {
+    this.lastFlushSec = sec + this.lagSeconds;
+    const limit = sec * US_PER_S;
+    for (const [k, row] of this.rows) {
+      if (row.time + this.intervalUs <= limit) {
+        this.sink(row);
+        this.rows.delete(k);
+      }
+    }
+  }
+
+  flushAll(): void {
+    for (const row of this.rows.values()) this.sink(row);
+    this.rows.clear();
+  }
+}
