@@ -10,6 +10,7 @@ describe('traceIdsFromHeaders', () => {
     ['b3 multi', { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124', 'x-b3-spanid': 'a2fb4a1d1a96d312' }, { traceId: '463ac35c9f6413ad48485a3953bb6124', spanId: 'a2fb4a1d1a96d312' }],
     ['uber-trace-id', { 'uber-trace-id': '5f2a1b%3A6c3d%3A0%3A1' }, { traceId: '5f2a1b', spanId: '6c3d' }],
     ['garbage', { traceparent: 'nope', b3: 'x' }, {}],
+    ['bad %-escape in uber-trace-id', { 'uber-trace-id': '%E0%A4%A:1:0:1' }, {}],
   ] as const)('%s', (_n, headers, want) => {
     const h = headers as Record<string, string>;
     expect(traceIdsFromHeaders((k) => h[k])).toEqual(want);

@@ -36,7 +36,13 @@ export function fromB3(v: string): TraceIds {
 
 /** `uber-trace-id: <trace>:<span>:<parent>:<flags>` (Jaeger; ids may be URL-encoded and unpadded). */
 export function fromUberTraceId(v: string): TraceIds {
-  const parts = decodeURIComponent(v.trim()).split(':');
+  let text: string;
+  try {
+    text = decodeURIComponent(v.trim());
+  } catch {
+    return {}; // a bad %-escape: not a trace id
+  }
+  const parts = text.split(':');
   if (parts.length < 4 || !/^[0-9a-f]{1,32}$/i.test(parts[0]) || !/^[0-9a-f]{1,16}$/i.test(parts[1])) return {};
   return { traceId: parts[0].toLowerCase(), spanId: parts[1].toLowerCase() };
 }
