@@ -6,7 +6,7 @@ import { parser as mysql } from './mysql/index.js';
 import type { ProtocolParser } from './types.js';
 
 /** Order matters for heuristic detection: the first parser whose detect() agrees wins. */
-export const PROTOCOL_PARSERS: readonly ProtocolParser[] = [http2, mysql, mqtt, dns] as readonly ProtocolParser[];
+export const PROTOCOL_PARSERS: readonly ProtocolParser[] = [mysql, mqtt, dns, http2] as readonly ProtocolParser[];
 
 /** Folders under protocols/ that are not protocols. */
 export const NON_PROTOCOL_FOLDERS = ['common'];
