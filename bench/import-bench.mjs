@@ -219,7 +219,9 @@ export function extractCounts(json) {
 
 async function runRewind(capture, db) {
   for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
-  const r = await measure(process.execPath, [REWIND_BIN, 'import', capture.file, '--db', db]);
+  // Issue 2's bar is about the flow pipeline (what conv,tcp computes): L7 parsing is off here and is measured
+  // against tshark's HTTP dissection by its own bar (issue 3).
+  const r = await measure(process.execPath, [REWIND_BIN, 'import', capture.file, '--db', db, '--no-l7']);
   if (r.code !== 0) {
     if (/ERR_MODULE_NOT_FOUND/.test(r.stderr) && r.stderr.includes(join('analysis', 'dist'))) {
       throw new RewindNotBuilt(`the rewind CLI is only partly built: ${(/Cannot find module '([^']+)'/.exec(r.stderr) ?? [])[1] ?? 'a module of analysis/dist'} is missing`);
@@ -339,7 +341,7 @@ async function main() {
       failures.push(`[${run.label}] tshark sees ${run.conv.conversations} conversations / ${run.conv.frames} frames, the generator wrote ${c.connections} / ${c.packets}`);
     }
     if (args.tsharkOnly) continue;
-    log(`[${run.label}] node analysis/bin/rewind.js import ${rel(c.file)} --db ${rel(run.db)}`);
+    log(`[${run.label}] node analysis/bin/rewind.js import ${rel(c.file)} --db ${rel(run.db)} --no-l7`);
     run.rewind = await runRewind(c, run.db);
     log(`  ${run.rewind.wallS.toFixed(2)} s, peak RSS ${run.rewind.rssMB.toFixed(0)} MB; l4_flow_log: ${run.rewind.flows} flows, ${run.rewind.packets} packets`
       + ` (tshark: ${run.conv.conversations} conversations, ${run.conv.frames} frames)`);

@@ -1,5 +1,5 @@
-// Per-second application (RED) metrics from L7 records: requests, responses, errors, timeouts and an rrt histogram
-// per client, server, protocol and endpoint (metrics_app_1s).
+// Application (RED) metrics from L7 records: requests, responses, errors, timeouts and an rrt histogram per
+// server endpoint each second (metrics_app_1s) and per client → server endpoint each minute (metrics_app_1m).
 import type { L7Record } from '../protocols/types.js';
 
 /** Upper bounds (µs) of the rrt histogram buckets; the last bucket is open-ended. */
@@ -72,11 +72,15 @@ export class AppMetricsAggregator {
   private newestSec = -Infinity;
   private lastFlushSec = -Infinity;
 
-  /** `intervalUs`: 1 s for metrics_app_1s, 60 s for metrics_app_1m. */
+  /**
+   * `intervalUs`: 1 s for metrics_app_1s, 60 s for metrics_app_1m. `perClient`: keep the client address in the key
+   * (edges client → server endpoint) or aggregate over clients (the server endpoint alone, ip_0 = '').
+   */
   constructor(
     private readonly sink: (row: AppMetricsRow) => void,
     private readonly intervalUs = US_PER_S,
-    private readonly lagSeconds = 120,
+    private readonly perClient = true,
+    private readonly lagSeconds = Math.max(10, (2 * intervalUs) / US_PER_S),
   ) {}
 
   add(flow: AppFlowKey, protocol: string, r: L7Record): void {
@@ -85,11 +89,12 @@ export class AppMetricsAggregator {
     const slot = Math.floor(first.tsUs / this.intervalUs) * this.intervalUs;
     const sec = Math.floor(first.tsUs / US_PER_S);
     const endpoint = r.request?.endpoint ?? r.response?.endpoint ?? '';
-    const key = `${slot}|${flow.observationPointId}|${flow.ip0}|${flow.ip1}|${flow.serverPort}|${protocol}|${endpoint}`;
+    const ip0 = this.perClient ? flow.ip0 : '';
+    const key = `${slot}|${flow.observationPointId}|${ip0}|${flow.ip1}|${flow.serverPort}|${protocol}|${endpoint}`;
     let row = this.rows.get(key);
     if (row === undefined) {
       row = {
-        time: slot, observationPointId: flow.observationPointId, ip0: flow.ip0, ip1: flow.ip1, serverPort: flow.serverPort,
+        time: slot, observationPointId: flow.observationPointId, ip0, ip1: flow.ip1, serverPort: flow.serverPort,
         l7Protocol: protocol, endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
         rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
       };

@@ -49,6 +49,8 @@ export interface ImportOptions {
   flows?: FlowTableOptions;
   /** More server ports per L7 parser name (tshark's decode-as), e.g. {HTTP: [2375]}. */
   l7Ports?: Record<string, number[]>;
+  /** Parse application protocols into l7_flow_log (default true); false = flows and TCP metrics only. */
+  l7?: boolean;
 }
 
 export interface BundleImportResult {
@@ -117,7 +119,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
 
 async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
-  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions; l7Ports?: Record<string, number[]> },
+  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions; l7Ports?: Record<string, number[]>; l7?: boolean },
 ): Promise<BundleImportResult> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -127,7 +129,7 @@ async function importOne(
   try {
     return await ingestCapture(store, {
       path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
-    }, { now, decoder: settings?.decoder, flows: settings?.flows, l7Ports: settings?.l7Ports, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
+    }, { now, decoder: settings?.decoder, flows: settings?.flows, l7Ports: settings?.l7Ports, l7: settings?.l7, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
   } finally {
     await fh.close();
   }
@@ -157,6 +159,8 @@ export interface CaptureSource {
  */
 export interface IngestOptions {
   now?: () => number;
+  /** Parse application protocols (default true). */
+  l7?: boolean;
   /** More server ports per L7 parser name (tshark's decode-as), e.g. {HTTP: [2375]}. */
   l7Ports?: Record<string, number[]>;
   decoder?: DecoderOptions;
@@ -180,9 +184,10 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
-  const app1s = new AppMetricsAggregator((row) => store.addAppMetrics('1s', row), 1_000_000);
-  const app1m = new AppMetricsAggregator((row) => store.addAppMetrics('1m', row), 60_000_000);
-  const l7 = PROTOCOL_PARSERS.length === 0 ? undefined : new L7Stage(PROTOCOL_PARSERS, {
+  // Per second per server endpoint (over all clients); per minute per client → server endpoint edge.
+  const app1s = new AppMetricsAggregator((row) => store.addAppMetrics('1s', row), 1_000_000, false);
+  const app1m = new AppMetricsAggregator((row) => store.addAppMetrics('1m', row), 60_000_000, true);
+  const l7 = PROTOCOL_PARSERS.length === 0 || opts.l7 === false ? undefined : new L7Stage(PROTOCOL_PARSERS, {
     record(flow, protocol, rec) {
       l7Records++;
       store.addL7(l7RowValues(flow, bundleId, 'packet', protocol, rec));

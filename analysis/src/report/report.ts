@@ -74,8 +74,8 @@ function redRows(db: Db): RedRow[] {
     a.row.errors += r.error;
     a.row.timeouts += r.timeout;
     if (r.rrt_max > a.row.rrt_max) a.row.rrt_max = r.rrt_max;
-    const h = JSON.parse(r.rrt_hist) as number[];
-    for (let i = 0; i < h.length && i < a.hist.length; i++) a.hist[i] += h[i];
+    const h = JSON.parse(r.rrt_hist) as Record<string, number>;
+    for (const [i, n] of Object.entries(h)) if (Number(i) < a.hist.length) a.hist[Number(i)] += n;
   }
   return [...acc.values()].map(({ row, hist }) => ({
     ...row,

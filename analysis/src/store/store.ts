@@ -229,7 +229,7 @@ export class Store {
     this.appBatch.push([stmt, [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.l7Protocol, m.endpoint, m.request,
       m.response, m.error, m.clientError, m.serverError, m.timeout, m.rrtSum, m.rrtCount, m.rrtMax,
       quantileFromBuckets(0.5, m.buckets), quantileFromBuckets(0.9, m.buckets), quantileFromBuckets(0.99, m.buckets),
-      JSON.stringify(m.buckets)]]);
+      sparseHistogram(m.buckets)]]);
     if (this.appBatch.length >= BATCH_ROWS) this.flushApp();
   }
 
@@ -313,6 +313,15 @@ function metricValues(m: NetMetricsRow): unknown[] {
     m.newFlow, m.closedFlow, m.retransTx, m.retransRx, m.zeroWinTx, m.zeroWinRx, m.synCount, m.synackCount, m.rstTx, m.rstRx,
     m.rttSum, m.rttCount, m.rttMax, m.srtSum, m.srtCount, m.srtMax, m.artSum, m.artCount, m.artMax, m.setupFailures, m.resets,
     m.timeouts];
+}
+
+/** Histogram as sparse JSON {"bucket":count}: most rows hold a handful of samples. */
+function sparseHistogram(buckets: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < buckets.length; i++) {
+    if (buckets[i] !== 0) out += `${out ? ',' : ''}"${i}":${buckets[i]}`;
+  }
+  return `{${out}}`;
 }
 
 /** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
