@@ -1,5 +1,5 @@
 // Every protocol folder is registered, names are unique, and registered parsers honour the contract's shape.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
@@ -7,17 +7,25 @@ import { NON_PROTOCOL_FOLDERS, PROTOCOL_PARSERS } from './registry.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-test('every protocol folder is in the registry', async () => {
+test('every protocol folder is in the registry', () => {
   const folders = readdirSync(here).filter((f) => statSync(path.join(here, f)).isDirectory() && !NON_PROTOCOL_FOLDERS.includes(f));
+  const source = readFileSync(path.join(here, 'registry.ts'), 'utf8');
   for (const f of folders) {
-    const mod = (await import(`./${f}/index.js`)) as { parser?: unknown };
-    expect(mod.parser, `protocols/${f}/index.ts exports parser`).toBeDefined();
-    expect(PROTOCOL_PARSERS, `protocols/${f} is registered`).toContain(mod.parser);
+    const m = new RegExp(`import \\{ parser as (\\w+) \\} from '\\./${f}/index\\.js'`).exec(source);
+    expect(m, `protocols/${f} is imported by registry.ts`).not.toBeNull();
+    expect(new RegExp(`PROTOCOL_PARSERS[^=]*= \\[[^\\]]*\\b${(m as RegExpExecArray)[1]}\\b`).test(source), `protocols/${f} is in PROTOCOL_PARSERS`).toBe(true);
   }
   expect(PROTOCOL_PARSERS.length).toBe(folders.length);
 });
 
-test('parser names are unique', () => {
+test('parsers have unique names and the contract shape', () => {
   const names = PROTOCOL_PARSERS.map((p) => p.name);
   expect(new Set(names).size).toBe(names.length);
+  for (const p of PROTOCOL_PARSERS) {
+    expect(p.transports.length, p.name).toBeGreaterThan(0);
+    expect(typeof p.parse, p.name).toBe('function');
+    expect(typeof p.stitch, p.name).toBe('function');
+    expect(typeof p.detect, p.name).toBe('function');
+    expect(typeof p.newState, p.name).toBe('function');
+  }
 });
