@@ -40,6 +40,7 @@ interface FlowL7 {
 
 export class L7Stage implements StreamConsumer {
   private readonly byPort = new Map<string, ProtocolParser[]>();
+  private readonly byUpgrade = new Map<string, ProtocolParser>();
   private readonly maxPending: number;
   private readonly maxAttempts: number;
   private readonly maxInvalid: number;
@@ -55,6 +56,7 @@ export class L7Stage implements StreamConsumer {
     this.maxAttempts = opts.maxDetectAttempts ?? 4;
     this.maxInvalid = opts.maxInvalid ?? 8;
     for (const p of parsers) {
+      for (const tok of p.upgradeTokens ?? []) this.byUpgrade.set(tok.toLowerCase(), p);
       for (const t of p.transports) {
         for (const port of [...p.defaultPorts, ...(opts.extraPorts?.[p.name] ?? [])]) {
           const key = `${t}:${port}`;
@@ -112,15 +114,28 @@ export class L7Stage implements StreamConsumer {
         continue;
       }
       st.invalidRun = 0;
+      let upgradeTo: ProtocolParser | undefined;
       if (r.status === 'ok' && r.message) {
         const m = r.message;
         if (m.endTsUs < tsUs) m.endTsUs = tsUs;
         if (m.type === 'request') st.requests.push(m);
         else if (m.type === 'response') st.responses.push(m);
         produced = true;
+        const up = m.type === 'response' ? m.attributes?.upgrade : undefined;
+        if (typeof up === 'string') upgradeTo = this.byUpgrade.get(up.toLowerCase());
       }
       if (consumed === 0) break; // a parser that neither consumes nor asks for more: stop rather than spin
       off += consumed;
+      if (upgradeTo !== undefined && upgradeTo !== parser) {
+        // Protocol switch (e.g. HTTP/1.1 101 → h2c): close the old protocol's books, hand the rest over.
+        this.stitch(flow, st, true);
+        st.parser = upgradeTo;
+        st.state = upgradeTo.newState();
+        upgradeTo.startAfterUpgrade?.(st.state);
+        st.pending[0] = st.pending[1] = null;
+        if (off < buf.length) this.onData(flow, dir, tsUs, (baseSeq + off) >>> 0, buf.subarray(off), _frameNumber);
+        return;
+      }
       if (transport === 'udp') break; // one datagram = one message
     }
     if (transport === 'tcp' && off < buf.length) {

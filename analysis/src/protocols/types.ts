@@ -115,4 +115,11 @@ export interface ProtocolParser<S = unknown> {
    * 'timeout' if the flow was cut while waiting, lone responses with their own status).
    */
   stitch(requests: L7Message[], responses: L7Message[], state: S, final: boolean): StitchResult;
+  /**
+   * Upgrade tokens (HTTP `Upgrade:` values, e.g. 'h2c') after which this parser takes the connection over.
+   * When a response of another parser carries attributes.upgrade equal to one of them, the stage hands the
+   * rest of the flow to this parser, starting from newState() prepared by startAfterUpgrade().
+   */
+  readonly upgradeTokens?: readonly string[];
+  startAfterUpgrade?(state: S): void;
 }

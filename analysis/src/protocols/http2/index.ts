@@ -25,4 +25,7 @@ export const parser: ProtocolParser<Http2State> = {
   newState,
   parse,
   stitch,
+  // After `HTTP/1.1 101 Switching Protocols` with `Upgrade: h2c`, the stage hands the connection to this parser.
+  upgradeTokens: ['h2c'],
+  startAfterUpgrade: h2cAfterUpgrade,
 };
