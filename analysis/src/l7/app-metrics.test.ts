@@ -37,5 +37,7 @@ describe('app metrics', () => {
     expect(quantileFromBuckets(0.5, buckets)).toBe(750);
     expect(quantileFromBuckets(0.99, buckets)).toBe(995);
     expect(quantileFromBuckets(0.5, new Array<number>(RRT_BUCKET_COUNT).fill(0))).toBeNull();
+    // Never above the largest value actually seen.
+    expect(quantileFromBuckets(0.99, buckets, 800)).toBe(800);
   });
 });

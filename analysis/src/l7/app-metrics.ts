@@ -46,9 +46,14 @@ export function bucketOf(rrtUs: number): number {
 
 /**
  * Quantile estimate from histogram counts: linear interpolation inside the bucket that holds the rank
- * (the open-ended last bucket reports its lower bound).
+ * (the open-ended last bucket reports its lower bound), never above the observed maximum when it is given.
  */
-export function quantileFromBuckets(q: number, buckets: readonly number[]): number | null {
+export function quantileFromBuckets(q: number, buckets: readonly number[], maxUs = Infinity): number | null {
+  const v = interpolate(q, buckets);
+  return v === null ? null : Math.min(v, maxUs);
+}
+
+function interpolate(q: number, buckets: readonly number[]): number | null {
   const total = buckets.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   const rank = q * total;

@@ -80,9 +80,9 @@ function redRows(db: Db): RedRow[] {
   return [...acc.values()].map(({ row, hist }) => ({
     ...row,
     error_pct: row.requests > 0 ? Math.round((10000 * row.errors) / row.requests) / 100 : 0,
-    rrt_p50: quantileFromBuckets(0.5, hist),
-    rrt_p90: quantileFromBuckets(0.9, hist),
-    rrt_p99: quantileFromBuckets(0.99, hist),
+    rrt_p50: quantileFromBuckets(0.5, hist, row.rrt_max),
+    rrt_p90: quantileFromBuckets(0.9, hist, row.rrt_max),
+    rrt_p99: quantileFromBuckets(0.99, hist, row.rrt_max),
   }));
 }
 

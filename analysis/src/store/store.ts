@@ -228,7 +228,7 @@ export class Store {
     const stmt = table === '1s' ? this.insertApp1s : this.insertApp1m;
     this.appBatch.push([stmt, [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.l7Protocol, m.endpoint, m.request,
       m.response, m.error, m.clientError, m.serverError, m.timeout, m.rrtSum, m.rrtCount, m.rrtMax,
-      quantileFromBuckets(0.5, m.buckets), quantileFromBuckets(0.9, m.buckets), quantileFromBuckets(0.99, m.buckets),
+      quantileFromBuckets(0.5, m.buckets, m.rrtMax), quantileFromBuckets(0.9, m.buckets, m.rrtMax), quantileFromBuckets(0.99, m.buckets, m.rrtMax),
       sparseHistogram(m.buckets)]]);
     if (this.appBatch.length >= BATCH_ROWS) this.flushApp();
   }
