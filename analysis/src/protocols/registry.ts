@@ -8,10 +8,11 @@ import { parser as mqtt } from './mqtt/index.js';
 import { parser as mysql } from './mysql/index.js';
 import { parser as postgresql } from './postgresql/index.js';
 import { parser as redis } from './redis/index.js';
+import { parser as tls } from './tls/index.js';
 import type { ProtocolParser } from './types.js';
 
 /** Order matters for heuristic detection: the first parser whose detect() agrees wins. */
-export const PROTOCOL_PARSERS: readonly ProtocolParser[] = [http1, mysql, postgresql, redis, mqtt, kafka, dubbo, dns, http2] as readonly ProtocolParser[];
+export const PROTOCOL_PARSERS: readonly ProtocolParser[] = [http1, tls, mysql, postgresql, redis, mqtt, kafka, dubbo, dns, http2] as readonly ProtocolParser[];
 
 /** Folders under protocols/ that are not protocols. */
 export const NON_PROTOCOL_FOLDERS = ['common'];
