@@ -3,6 +3,7 @@ import { FlowTable } from './flow-table.js';
 import type { FlowTableOptions } from './types.js';
 import { Recorder, TcpConversation, feed, streamBytes } from './test-support/segments.js';
 import type { Frame } from './test-support/segments.js';
+import { prng as rng } from '../test-support/prng.js';
 
 const conv = new TcpConversation();
 const c = (ts: number, flags: string, seq: number, ack = 0, len = 0, o: { data?: Buffer; wireLen?: number } = {}): Frame =>
@@ -99,18 +100,6 @@ describe('gaps', () => {
     expect(st.reassemblyBytesHeld).toBe(0);
   });
 });
-
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('every byte exactly once under random segmentation, duplication and reordering', () => {
   test.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i', (seed) => {

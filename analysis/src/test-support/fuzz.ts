@@ -12,18 +12,8 @@ import { ingestCapture } from '../pipeline/import.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import { corpusDir } from './corpus.js';
+import { prng } from './prng.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function conversation(): Buffer[] {
   const c = '10.1.0.1';

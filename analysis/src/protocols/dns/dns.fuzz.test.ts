@@ -4,22 +4,11 @@ import type { L7Message } from '../types.js';
 import { parser } from './index.js';
 import { ctx, fx, tcpTwoQueries, withPrefix } from './test-support/fixtures.js';
 import { ANSWERED_IDS_CAP } from './types.js';
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 400_000;
 /** Parse calls per case: a TCP buffer of n bytes yields at most n / 2 messages or invalid skips. */
 const MAX_LOOP = 10_000;
-
-/** mulberry32: deterministic, so a failing case number reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: Buffer[] = [...Object.values(fx), ...Object.values(fx).map(withPrefix), tcpTwoQueries];
 

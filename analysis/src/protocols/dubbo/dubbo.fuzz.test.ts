@@ -4,6 +4,7 @@ import type { FlowDirection } from '../../flows/types.js';
 import type { L7Message, ParseContext } from '../types.js';
 import { parser } from './index.js';
 import { ALL, REQ_BIG } from './test-support/fixtures.js';
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 100_000;
 /** Bytes the test holds per direction: the parser never asks for more than 16 + 64 KiB. */
@@ -11,17 +12,6 @@ const MAX_PENDING = 16 + 64 * 1024;
 const MAX_LOOP = 10_000;
 /** State bound: two skip counters, each below the largest announced body (u32). */
 const MAX_SKIP = 0xffff_ffff;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(b: Buffer, rnd: () => number): Buffer {
   let out = Buffer.from(b);

@@ -1,6 +1,6 @@
 // Fuzz: random bytes and mutations of the fixtures through detect, parse (looping like the L7 stage) and stitch.
 import { expect, test } from 'vitest';
-import { prng } from '../../test-support/fuzz.js';
+import { prng } from '../../test-support/prng.js';
 import { parser } from './index.js';
 import type { Segment } from './test-support/conversation.js';
 import { drive } from './test-support/drive.js';

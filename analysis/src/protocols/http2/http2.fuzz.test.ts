@@ -10,20 +10,10 @@ import type { Http2State } from './parse.js';
 import { allFixtures } from './test-support/fixtures.js';
 import { ctxAt } from './test-support/h2.js';
 import type { Segment } from './test-support/h2.js';
+import { prng as rng } from '../../test-support/prng.js';
 
 const CASES = 100_000;
 const MAX_CALLS = 10_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(data: Buffer, r: () => number, donor: Buffer): Buffer {
   const b = Buffer.from(data);

@@ -5,24 +5,13 @@ import { parser } from './index.js';
 import { MAX_PENDING, type KafkaState } from './parse.js';
 import { MAX_SIZE } from './tables.js';
 import { PAIRS, largeProduce } from './test-support/fixtures.js';
+import { prng as rng } from '../../test-support/prng.js';
 
 const CASES = 100_000;
 /** Parse calls per buffer: each call consumes ≥ 1 byte or stops, so a buffer of n bytes needs at most n + 1. */
 const MAX_CALLS = 10_000;
 /** The stage's cap on held bytes; a parser waiting beyond it is given up on (here: the buffer is dropped). */
 const MAX_HELD = 1 << 20;
-
-/** mulberry32: deterministic, so a failure reproduces from its case number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: Buffer[] = PAIRS.flatMap((p) => (p.response ? [p.request, p.response] : [p.request]));
 /** A message larger than MAX_HOLD (returned from its head, body skipped): used in 1 case of 100, it is slow to feed. */

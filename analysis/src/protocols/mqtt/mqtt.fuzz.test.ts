@@ -4,6 +4,7 @@ import type { FlowDirection } from '../../flows/types.js';
 import type { L7Message, ParseContext } from '../types.js';
 import { parser } from './index.js';
 import { ALL } from './test-support/fixtures.js';
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 100_000;
 /** The stage's cap on held bytes is larger; here 256 KiB keeps cases fast while covering the 64 KiB header cap. */
@@ -12,17 +13,6 @@ const MAX_LOOP = 10_000;
 /** State bound: level, client id (≤ 1024 UTF-16 units), two skip counters (< 2^28 + 5 each). */
 const MAX_CLIENT_ID = 1024;
 const MAX_SKIP = 268_435_455 + 5;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sessions = ALL.map((s) => s.map((x) => ({ dir: x.dir, bytes: x.bytes })));
 

@@ -4,18 +4,7 @@ import type { L7Message, ParseContext } from '../types.js';
 import { parser } from './index.js';
 import { MAX_STMTS, SQL_CAP, type MysqlState } from './parse.js';
 import * as F from './test-support/fixtures.js';
-
-/** mulberry32: deterministic so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 120_000;
 /** Per-call parse loop bound (the stage uses a similar MAX_LOOP). */

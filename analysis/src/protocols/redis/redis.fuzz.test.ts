@@ -8,20 +8,9 @@ import type { RedisState } from './index.js';
 import { MAX_CONFIRMATIONS } from './parse.js';
 import { MAX_DEPTH } from './scan.js';
 import { b, ctx } from './test-support/pcap.js';
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 120_000;
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: { dir: FlowDirection; bytes: Buffer }[] = [
   ...fixtures,

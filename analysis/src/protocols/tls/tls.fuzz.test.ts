@@ -5,6 +5,7 @@ import type { L7Message, ParseContext } from '../types.js';
 import { parser } from './index.js';
 import { MAX_HANDSHAKE, MAX_RECORD } from './parse.js';
 import { SESSIONS, type Step } from './test-support/fixtures.js';
+import { prng } from '../../test-support/prng.js';
 
 const CASES = 100_000;
 const MAX_LOOP = 10_000;
@@ -13,17 +14,6 @@ const MAX_LOOP = 10_000;
  * one record, drop counters below 2^24, two held message references.
  */
 const MAX_HS = MAX_HANDSHAKE + MAX_RECORD;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sessions: Step[][] = Object.values(SESSIONS);
 
