@@ -6,6 +6,24 @@ export const SCHEMA_VERSION = 1;
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
  * (l4_flow_log, metrics_net_1s, ...), which join names in as text.
  */
+/** Derived columns of the metric views (the same for the 1 s and 1 m tables). */
+const APP_VIEW_COLUMNS = `
+  CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
+  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio`;
+const NET_VIEW_COLUMNS = `
+  CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
+  CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
+  CASE WHEN m.art_count > 0 THEN m.art_sum / m.art_count END AS art`;
+
+/** The user-facing views `<name>_1s` and `<name>_1m` over `_<name>_1s/1m`, with names joined in. */
+function metricViews(name: string, derived: string): string {
+  return ['1s', '1m'].map((i) => `DROP VIEW IF EXISTS ${name}_${i};
+CREATE VIEW ${name}_${i} AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,${derived}
+FROM _${name}_${i} m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
+`).join('\n');
+}
+
 export const SCHEMA_DDL = `
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -255,36 +273,8 @@ FROM _l7_flow_log l
 LEFT JOIN observation_points op ON op.id = l.observation_point_id
 LEFT JOIN bundles b ON b.id = l.bundle_id;
 
-DROP VIEW IF EXISTS metrics_app_1s;
-CREATE VIEW metrics_app_1s AS
-SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
-  CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
-  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio
-FROM _metrics_app_1s m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
-
-DROP VIEW IF EXISTS metrics_app_1m;
-CREATE VIEW metrics_app_1m AS
-SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
-  CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
-  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio
-FROM _metrics_app_1m m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
-
-DROP VIEW IF EXISTS metrics_net_1s;
-CREATE VIEW metrics_net_1s AS
-SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
-  CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
-  CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
-  CASE WHEN m.art_count > 0 THEN m.art_sum / m.art_count END AS art
-FROM _metrics_net_1s m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
-
-DROP VIEW IF EXISTS metrics_net_1m;
-CREATE VIEW metrics_net_1m AS
-SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,
-  CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
-  CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
-  CASE WHEN m.art_count > 0 THEN m.art_sum / m.art_count END AS art
-FROM _metrics_net_1m m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
-
+${metricViews('metrics_app', APP_VIEW_COLUMNS)}
+${metricViews('metrics_net', NET_VIEW_COLUMNS)}
 DROP VIEW IF EXISTS ingest_violation_summary;
 CREATE VIEW ingest_violation_summary AS
 SELECT b.file_name AS bundle, v.layer, v.kind, SUM(v.count) AS count, SUM(v.bytes_lost) AS bytes_lost,
