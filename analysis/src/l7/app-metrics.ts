@@ -71,11 +71,32 @@ function interpolate(q: number, buckets: readonly number[]): number | null {
   return RRT_BUCKETS_US[RRT_BUCKETS_US.length - 1];
 }
 
+/** One L7 record as the aggregation sees it (taken from a record, or from an l7_flow_log row). */
+export interface AppSample {
+  /** µs of the request's first byte (the response's when there is no request). */
+  tsUs: number;
+  observationPointId: number;
+  ip0: string;
+  ip1: string;
+  serverPort: number;
+  protocol: string;
+  endpoint: string;
+  hasRequest: boolean;
+  hasResponse: boolean;
+  status: string;
+  /** Response time in µs when both request and response exist. */
+  rrt: number;
+}
+
 /** Aggregates records per interval; rows that ended over `lagSeconds` before the newest record are handed out. */
 export class AppMetricsAggregator {
   private readonly rows = new Map<string, AppMetricsRow>();
   private newestSec = -Infinity;
   private lastFlushSec = -Infinity;
+  private readonly sample: AppSample = {
+    tsUs: 0, observationPointId: 0, ip0: '', ip1: '', serverPort: 0, protocol: '', endpoint: '', hasRequest: false,
+    hasResponse: false, status: '', rrt: 0,
+  };
 
   /**
    * `intervalUs`: 1 s for metrics_app_1s, 60 s for metrics_app_1m. `perClient`: keep the client address in the key
@@ -91,33 +112,48 @@ export class AppMetricsAggregator {
   add(flow: AppFlowKey, protocol: string, r: L7Record): void {
     const first = r.request ?? r.response;
     if (!first) return;
-    const slot = Math.floor(first.tsUs / this.intervalUs) * this.intervalUs;
-    const sec = Math.floor(first.tsUs / US_PER_S);
-    const endpoint = r.request?.endpoint ?? r.response?.endpoint ?? '';
-    const ip0 = this.perClient ? flow.ip0 : '';
-    const key = `${slot}|${flow.observationPointId}|${ip0}|${flow.ip1}|${flow.serverPort}|${protocol}|${endpoint}`;
+    const s = this.sample;
+    s.tsUs = first.tsUs;
+    s.observationPointId = flow.observationPointId;
+    s.ip0 = flow.ip0;
+    s.ip1 = flow.ip1;
+    s.serverPort = flow.serverPort;
+    s.protocol = protocol;
+    s.endpoint = r.request?.endpoint ?? r.response?.endpoint ?? '';
+    s.hasRequest = r.request !== undefined;
+    s.hasResponse = r.response !== undefined;
+    s.status = r.status;
+    s.rrt = r.request && r.response ? Math.max(0, r.response.tsUs - r.request.tsUs) : 0;
+    this.addSample(s);
+  }
+
+  addSample(s: AppSample): void {
+    const slot = Math.floor(s.tsUs / this.intervalUs) * this.intervalUs;
+    const sec = Math.floor(s.tsUs / US_PER_S);
+    const ip0 = this.perClient ? s.ip0 : '';
+    const key = `${slot}|${s.observationPointId}|${ip0}|${s.ip1}|${s.serverPort}|${s.protocol}|${s.endpoint}`;
     let row = this.rows.get(key);
     if (row === undefined) {
       row = {
-        time: slot, observationPointId: flow.observationPointId, ip0, ip1: flow.ip1, serverPort: flow.serverPort,
-        l7Protocol: protocol, endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
+        time: slot, observationPointId: s.observationPointId, ip0, ip1: s.ip1, serverPort: s.serverPort, l7Protocol: s.protocol,
+        endpoint: s.endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
         rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
       };
       this.rows.set(key, row);
     }
-    if (r.request) row.request++;
-    if (r.response) row.response++;
-    if (r.status === 'client_error') {
+    if (s.hasRequest) row.request++;
+    if (s.hasResponse) row.response++;
+    if (s.status === 'client_error') {
       row.clientError++;
       row.error++;
-    } else if (r.status === 'server_error') {
+    } else if (s.status === 'server_error') {
       row.serverError++;
       row.error++;
-    } else if (r.status === 'timeout') {
+    } else if (s.status === 'timeout') {
       row.timeout++;
     }
-    if (r.request && r.response) {
-      const rrt = Math.max(0, r.response.tsUs - r.request.tsUs);
+    if (s.hasRequest && s.hasResponse) {
+      const rrt = s.rrt;
       row.rrtSum += rrt;
       row.rrtCount++;
       if (rrt > row.rrtMax) row.rrtMax = rrt;

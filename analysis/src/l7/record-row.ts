@@ -4,25 +4,63 @@ import type { L7Message, L7Record } from '../protocols/types.js';
 
 const cut = (s: string | undefined, max: number): string | null => (s === undefined ? null : s.length > max ? s.slice(0, max) : s);
 
+type Attributes = Record<string, string | number>;
+
+/**
+ * JSON per attributes object pair (request's, response's): parsers intern attribute objects while the values
+ * repeat, so most rows reuse a string made before instead of serialising again.
+ */
+const jsonMemo = new WeakMap<Attributes, Map<Attributes | undefined, string>>();
+const MEMO_PER_KEY = 64;
+
+/** Request and response attributes merged (the response's win), as JSON; null when neither has any. */
+function attributesJson(req: L7Message | undefined, res: L7Message | undefined): string | null {
+  const a = req?.attributes;
+  const b = res?.attributes;
+  const key = a ?? b;
+  if (key === undefined) return null;
+  const other = a === undefined ? undefined : b;
+  let byOther = jsonMemo.get(key);
+  const hit = byOther?.get(other);
+  if (hit !== undefined) return hit;
+  const json = a === undefined ? JSON.stringify(b) : b === undefined ? JSON.stringify(a) : JSON.stringify({ ...a, ...b });
+  if (byOther === undefined) {
+    byOther = new Map();
+    jsonMemo.set(key, byOther);
+  } else if (byOther.size >= MEMO_PER_KEY) {
+    byOther.clear();
+  }
+  byOther.set(other, json);
+  return json;
+}
+
+/** The row's values in L7_COLUMNS order, as an array. */
 export function l7RowValues(flow: FlowHandle, bundleId: number, signalSource: string, protocol: string, r: L7Record): unknown[] {
+  const out: unknown[] = [];
+  pushL7RowValues(out, flow, bundleId, signalSource, protocol, r);
+  return out;
+}
+
+/** Appends the row's values in L7_COLUMNS order to `out` (the store's flat batch: no per-row array). */
+export function pushL7RowValues(out: unknown[], flow: FlowHandle, bundleId: number, signalSource: string, protocol: string, r: L7Record): void {
   const req = r.request;
   const res = r.response;
-  const first = (req ?? res) as L7Message;
+  // Fields a request carries win over the response's, which fill in what the request lacks.
+  const a = (req ?? res) as L7Message;
+  const b = res ?? a;
   const type = req && res ? 'session' : req ? 'request' : 'response';
-  const start = req ? req.tsUs : first.tsUs;
-  const end = res ? Math.max(res.endTsUs, res.tsUs) : Math.max(first.endTsUs, first.tsUs);
-  const rrt = req && res ? Math.max(0, res.tsUs - req.tsUs) : null;
-  const pick = <K extends keyof L7Message>(k: K): L7Message[K] | undefined => req?.[k] ?? res?.[k];
-  const attrs = req?.attributes || res?.attributes ? { ...req?.attributes, ...res?.attributes } : undefined;
-  return [
-    flow.flowId, bundleId, flow.observationPointId, signalSource, protocol, pick('version') ?? null, type, flow.ip0, flow.ip1,
+  const start = a.tsUs;
+  const end = res ? (res.endTsUs > res.tsUs ? res.endTsUs : res.tsUs) : a.endTsUs > a.tsUs ? a.endTsUs : a.tsUs;
+  const rrt = req && res ? (res.tsUs > req.tsUs ? res.tsUs - req.tsUs : 0) : null;
+  out.push(
+    flow.flowId, bundleId, flow.observationPointId, signalSource, protocol, a.version ?? b.version ?? null, type, flow.ip0, flow.ip1,
     flow.clientPort, flow.serverPort, flow.protocol,
-    cut(pick('requestType'), 64), cut(pick('requestDomain'), 256), cut(pick('requestResource'), 1024), cut(pick('endpoint'), 256),
-    pick('requestId') ?? null,
-    res?.responseCode ?? req?.responseCode ?? null, r.status, cut(res?.responseException ?? req?.responseException, 512),
-    cut(res?.responseResult, 512), req ? req.length : null, res ? res.length : null,
+    cut(a.requestType ?? b.requestType, 64), cut(a.requestDomain ?? b.requestDomain, 256), cut(a.requestResource ?? b.requestResource, 1024),
+    cut(a.endpoint ?? b.endpoint, 256), a.requestId ?? b.requestId ?? null,
+    b.responseCode ?? a.responseCode ?? null, r.status, cut(b.responseException ?? a.responseException, 512),
+    res ? cut(res.responseResult, 512) : null, req ? req.length : null, res ? res.length : null,
     start, end, rrt, req ? req.tcpSeq : null, res ? res.tcpSeq : null,
-    pick('traceId') ?? null, pick('spanId') ?? null, req?.xRequestId ?? null, res?.xRequestId ?? null, pick('httpRealClient') ?? null,
-    attrs ? JSON.stringify(attrs) : null,
-  ];
+    a.traceId ?? b.traceId ?? null, a.spanId ?? b.spanId ?? null, req?.xRequestId ?? null, res?.xRequestId ?? null,
+    a.httpRealClient ?? b.httpRealClient ?? null, attributesJson(req, res),
+  );
 }

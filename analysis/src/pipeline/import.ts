@@ -10,8 +10,7 @@ import type { DecoderOptions } from '../decode/types.js';
 import { FlowTable } from '../flows/index.js';
 import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types.js';
 import { L7Stage } from '../l7/stage.js';
-import { l7RowValues } from '../l7/record-row.js';
-import { AppMetricsAggregator } from '../l7/app-metrics.js';
+import { pushL7RowValues } from '../l7/record-row.js';
 import { PROTOCOL_PARSERS } from '../protocols/registry.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
@@ -51,6 +50,8 @@ export interface ImportOptions {
   l7Ports?: Record<string, number[]>;
   /** Parse application protocols into l7_flow_log (default true); false = flows and TCP metrics only. */
   l7?: boolean;
+  /** Insert rows from a second thread (default true; see StoreOptions.writerThread). */
+  writerThread?: boolean;
 }
 
 export interface BundleImportResult {
@@ -98,7 +99,7 @@ const wallClockUs = (): number => Date.now() * 1000;
 export async function importCaptures(opts: ImportOptions): Promise<ImportSummary> {
   const now = opts.now ?? wallClockUs;
   const started = now();
-  const store = openStore(opts.dbPath);
+  const store = openStore(opts.dbPath, { writerThread: opts.writerThread });
   const summary: ImportSummary = { dbPath: opts.dbPath, bundles: [], packets: 0, flows: 0, l7Records: 0, violations: 0, durationUs: 0 };
   try {
     for (let i = 0; i < opts.inputs.length; i++) {
@@ -109,7 +110,9 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
       summary.l7Records += r.l7Records;
       summary.violations += r.violations;
     }
+    await store.drain();
     store.finishImport();
+    await store.closeAsync();
   } finally {
     store.close();
   }
@@ -184,15 +187,11 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
-  // Per second per server endpoint (over all clients); per minute per client → server endpoint edge.
-  const app1s = new AppMetricsAggregator((row) => store.addAppMetrics('1s', row), 1_000_000, false);
-  const app1m = new AppMetricsAggregator((row) => store.addAppMetrics('1m', row), 60_000_000, true);
   const l7 = PROTOCOL_PARSERS.length === 0 || opts.l7 === false ? undefined : new L7Stage(PROTOCOL_PARSERS, {
     record(flow, protocol, rec) {
       l7Records++;
-      store.addL7(l7RowValues(flow, bundleId, 'packet', protocol, rec));
-      app1s.add(flow, protocol, rec);
-      app1m.add(flow, protocol, rec);
+      pushL7RowValues(store.l7Row(), flow, bundleId, 'packet', protocol, rec);
+      store.endL7(); // the store rolls the row up into metrics_app_1s / _1m
     },
     violation(flow, kind, message) {
       violations++;
@@ -306,6 +305,8 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     for await (const chunk of src.chunks) {
       reader.push(chunk);
       bytesRead += chunk.length;
+      const wait = store.pressure();
+      if (wait !== null) await wait;
       onProgress?.(bytesRead, packets, flows);
     }
     readSummary = reader.end();
@@ -314,8 +315,6 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     error = err.message;
   }
   table.flush();
-  app1s.flushAll();
-  app1m.flushAll();
   for (const op of ops) {
     if (!op) continue;
     store.updateObservationPoint(op.dbId, op);
@@ -325,6 +324,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     violations++;
     store.addViolation({ bundleId, layer: 'decode', kind: v.kind, message: v.message });
   }
+  await store.drain();
   const truncatedTailBytes = readSummary?.truncatedTailBytes ?? 0;
   const status: BundleImportResult['status'] = error ? 'failed' : truncatedTailBytes > 0 || violations > 0 ? 'partial' : 'ok';
   const sec = firstSection as SectionInfo | null;

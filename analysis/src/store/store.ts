@@ -1,15 +1,15 @@
 // SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
 import Database from 'better-sqlite3';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
-import { quantileFromBuckets } from '../l7/app-metrics.js';
-import type { AppMetricsRow } from '../l7/app-metrics.js';
-import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+import { APP_COLUMNS, l7RowLayout } from './app-rollup.js';
+import { BulkWriter } from './bulk-writer.js';
+import type { BulkTable } from './bulk-writer.js';
+import { INDEX_DDL, LOAD_INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
 
 /** Violations kept as individual rows per (bundle, layer, kind); the rest are summed into one overflow row. */
 const VIOLATION_DETAIL_LIMIT = 100;
-const BATCH_ROWS = 4096;
 
 export interface BundleRow {
   path: string;
@@ -77,8 +77,8 @@ export interface ViolationInput {
 const nullIfNeg = (v: number): number | null => (v < 0 ? null : v);
 
 /** Opens (creating if needed) a Rewind database for writing. */
-export function openStore(path: string): Store {
-  return new Store(new Database(path));
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  return new Store(new Database(path), opts);
 }
 
 /** Opens an existing Rewind database read-only, refusing files that are not one or are from a newer schema. */
@@ -98,26 +98,30 @@ export function openReadOnly(path: string): Db {
   return db;
 }
 
+const TABLE_FLOW = 0;
+const TABLE_NET = 1;
+const TABLE_L7 = 2;
+const TABLE_APP_1S = 3;
+const TABLE_APP_1M = 4;
+
+const insertSql = (table: string, cols: readonly string[]): string =>
+  `INSERT INTO ${table}(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`;
+
+export interface StoreOptions {
+  /**
+   * Insert the big tables from a writer thread with its own connection (default: true for database files,
+   * false for ':memory:'). The importer then awaits drain() before reading what it wrote.
+   */
+  writerThread?: boolean;
+}
+
 export class Store {
   readonly db: Db;
-  private flowBatch: FlowRecord[] = [];
-  private flowBundle: number[] = [];
-  private metricBatch: NetMetricsRow[] = [];
-  private l7Batch: unknown[][] = [];
-  private appBatch: [Database.Statement, unknown[]][] = [];
+  private readonly bulk: BulkWriter;
   private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
-  private readonly insertFlowStmt: Database.Statement;
-  private readonly insertMetricStmt: Database.Statement;
   private readonly insertViolationStmt: Database.Statement;
-  private readonly insertL7Stmt: Database.Statement;
-  private readonly flushL7: () => void;
-  private readonly insertApp1s: Database.Statement;
-  private readonly insertApp1m: Database.Statement;
-  private readonly flushApp: () => void;
-  private readonly flushFlows: () => void;
-  private readonly flushMetrics: () => void;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: StoreOptions = {}) {
     this.db = db;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
@@ -133,39 +137,36 @@ export class Store {
       throw new Error('the file is an SQLite database but not a Rewind one: refusing to write into it');
     }
     db.exec(SCHEMA_DDL);
+    db.exec(LOAD_INDEX_DDL);
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
 
-    this.insertFlowStmt = db.prepare(`INSERT INTO _l4_flow_log(${FLOW_COLUMNS.join(',')}) VALUES (${FLOW_COLUMNS.map(() => '?').join(',')})`);
-    const metricCols = metricColumns();
-    this.insertMetricStmt = db.prepare(`INSERT INTO _metrics_net_1s(${metricCols.join(',')}) VALUES (${metricCols.map(() => '?').join(',')})`);
     this.insertViolationStmt = db.prepare(`INSERT INTO ingest_violations(bundle_id, observation_point_id, layer, kind, message, frame_number, time, bytes_lost, count)
       VALUES (?,?,?,?,?,?,?,?,?)`);
-    this.flushFlows = db.transaction(() => {
-      const stmt = this.insertFlowStmt;
-      const batch = this.flowBatch;
-      for (let i = 0; i < batch.length; i++) stmt.run(flowValues(batch[i], this.flowBundle[i]));
-      batch.length = 0;
-      this.flowBundle.length = 0;
-    });
-    this.insertL7Stmt = db.prepare(`INSERT INTO _l7_flow_log(${L7_COLUMNS.join(',')}) VALUES (${L7_COLUMNS.map(() => '?').join(',')})`);
-    this.flushL7 = db.transaction(() => {
-      const stmt = this.insertL7Stmt;
-      for (const row of this.l7Batch) stmt.run(row);
-      this.l7Batch.length = 0;
-    });
-    const appCols = 'time, observation_point_id, ip_0, ip_1, server_port, l7_protocol, endpoint, request, response, error, ' +
-      'client_error, server_error, timeout, rrt_sum, rrt_count, rrt_max, rrt_p50, rrt_p90, rrt_p99, rrt_hist';
-    this.insertApp1s = db.prepare(`INSERT INTO _metrics_app_1s(${appCols}) VALUES (${appCols.split(',').map(() => '?').join(',')})`);
-    this.insertApp1m = db.prepare(`INSERT INTO _metrics_app_1m(${appCols}) VALUES (${appCols.split(',').map(() => '?').join(',')})`);
-    this.flushApp = db.transaction(() => {
-      for (const [stmt, row] of this.appBatch) stmt.run(row);
-      this.appBatch.length = 0;
-    });
-    this.flushMetrics = db.transaction(() => {
-      const stmt = this.insertMetricStmt;
-      for (const m of this.metricBatch) stmt.run(metricValues(m));
-      this.metricBatch.length = 0;
-    });
+    const metricCols = metricColumns();
+    const bulkTables: BulkTable[] = [];
+    bulkTables[TABLE_FLOW] = { sql: insertSql('_l4_flow_log', FLOW_COLUMNS), width: FLOW_COLUMNS.length };
+    bulkTables[TABLE_NET] = { sql: insertSql('_metrics_net_1s', metricCols), width: metricCols.length };
+    bulkTables[TABLE_L7] = { sql: insertSql('_l7_flow_log', L7_COLUMNS), width: L7_COLUMNS.length };
+    bulkTables[TABLE_APP_1S] = { sql: insertSql('_metrics_app_1s', APP_COLUMNS), width: APP_COLUMNS.length };
+    bulkTables[TABLE_APP_1M] = { sql: insertSql('_metrics_app_1m', APP_COLUMNS), width: APP_COLUMNS.length };
+    const file = db.memory ? null : db.name;
+    const rollup = { l7: TABLE_L7, app1s: TABLE_APP_1S, app1m: TABLE_APP_1M, layout: l7RowLayout(L7_COLUMNS) };
+    this.bulk = new BulkWriter(db, bulkTables, rollup, opts.writerThread === false ? null : file);
+  }
+
+  /** True when the big tables are written by a writer thread (see drain()). */
+  get usesWriterThread(): boolean {
+    return this.bulk.usesWorker;
+  }
+
+  /** Waits until every row handed to the store is committed (a no-op wait when inserting inline). */
+  async drain(): Promise<void> {
+    await this.bulk.drain();
+  }
+
+  /** A promise to await before producing more rows when the writer thread is behind; null when it is not. */
+  pressure(): Promise<void> | null {
+    return this.bulk.pressure();
   }
 
   /** Highest flow id in the database, so a new import continues the numbering. */
@@ -207,30 +208,29 @@ export class Store {
   }
 
   addFlow(f: FlowRecord, bundleId: number): void {
-    this.flowBatch.push(f);
-    this.flowBundle.push(bundleId);
-    if (this.flowBatch.length >= BATCH_ROWS) this.flushFlows();
+    pushFlowValues(this.bulk.row(TABLE_FLOW), f, bundleId);
+    this.bulk.end(TABLE_FLOW);
   }
 
   addNetMetrics(m: NetMetricsRow): void {
-    this.metricBatch.push(m);
-    if (this.metricBatch.length >= BATCH_ROWS) this.flushMetrics();
+    pushMetricValues(this.bulk.row(TABLE_NET), m);
+    this.bulk.end(TABLE_NET);
   }
 
-  /** Adds one l7_flow_log row (values in L7_COLUMNS order, see l7RowValues). */
-  addL7(values: unknown[]): void {
-    this.l7Batch.push(values);
-    if (this.l7Batch.length >= BATCH_ROWS) this.flushL7();
+  /** The flat value array of l7_flow_log rows: push one row in L7_COLUMNS order (pushL7RowValues), then endL7(). */
+  l7Row(): unknown[] {
+    return this.bulk.row(TABLE_L7);
   }
 
-  /** Adds one application metrics row to metrics_app_1s or metrics_app_1m. */
-  addAppMetrics(table: '1s' | '1m', m: AppMetricsRow): void {
-    const stmt = table === '1s' ? this.insertApp1s : this.insertApp1m;
-    this.appBatch.push([stmt, [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.l7Protocol, m.endpoint, m.request,
-      m.response, m.error, m.clientError, m.serverError, m.timeout, m.rrtSum, m.rrtCount, m.rrtMax,
-      quantileFromBuckets(0.5, m.buckets, m.rrtMax), quantileFromBuckets(0.9, m.buckets, m.rrtMax), quantileFromBuckets(0.99, m.buckets, m.rrtMax),
-      sparseHistogram(m.buckets)]]);
-    if (this.appBatch.length >= BATCH_ROWS) this.flushApp();
+  endL7(): void {
+    this.bulk.end(TABLE_L7);
+  }
+
+  /** Adds one l7_flow_log row (values in L7_COLUMNS order). */
+  addL7(values: readonly unknown[]): void {
+    const out = this.bulk.row(TABLE_L7);
+    for (let i = 0; i < values.length; i++) out.push(values[i]);
+    this.bulk.end(TABLE_L7);
   }
 
   /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
@@ -264,11 +264,9 @@ export class Store {
     }
   }
 
+  /** Hands out partial batches (inserted now when inline; queued to the writer thread otherwise). */
   flush(): void {
-    if (this.flowBatch.length) this.flushFlows();
-    if (this.metricBatch.length) this.flushMetrics();
-    if (this.l7Batch.length) this.flushL7();
-    if (this.appBatch.length) this.flushApp();
+    this.bulk.flush();
     this.syncViolationOverflow();
   }
 
@@ -292,8 +290,19 @@ export class Store {
     })();
   }
 
-  close(): void {
+  /** Drains the writer thread, stops it and closes the database. */
+  async closeAsync(): Promise<void> {
     this.flush();
+    await this.bulk.close();
+    this.close();
+  }
+
+  /** Closes at once; with a writer thread, rows not yet drained are lost (use closeAsync after an import). */
+  close(): void {
+    this.bulk.abort();
+    if (!this.db.open) return;
+    this.syncViolationOverflow();
+    this.bulk.flush();
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.pragma('journal_mode = DELETE');
@@ -308,20 +317,11 @@ function metricColumns(): string[] {
     'setup_failures', 'resets', 'timeouts'];
 }
 
-function metricValues(m: NetMetricsRow): unknown[] {
-  return [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.protocol, m.packetTx, m.packetRx, m.byteTx, m.byteRx,
+function pushMetricValues(out: unknown[], m: NetMetricsRow): void {
+  out.push(m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.protocol, m.packetTx, m.packetRx, m.byteTx, m.byteRx,
     m.newFlow, m.closedFlow, m.retransTx, m.retransRx, m.zeroWinTx, m.zeroWinRx, m.synCount, m.synackCount, m.rstTx, m.rstRx,
     m.rttSum, m.rttCount, m.rttMax, m.srtSum, m.srtCount, m.srtMax, m.artSum, m.artCount, m.artMax, m.setupFailures, m.resets,
-    m.timeouts];
-}
-
-/** Histogram as sparse JSON {"bucket":count}: most rows hold a handful of samples. */
-function sparseHistogram(buckets: readonly number[]): string {
-  let out = '';
-  for (let i = 0; i < buckets.length; i++) {
-    if (buckets[i] !== 0) out += `${out ? ',' : ''}"${i}":${buckets[i]}`;
-  }
-  return `{${out}}`;
+    m.timeouts);
 }
 
 /** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
@@ -343,12 +343,12 @@ const FLOW_COLUMNS = [
   'fin_rx', 'tcp_flags_bit_0', 'tcp_flags_bit_1', 'close_type', 'status', 'first_frame', 'last_frame',
 ];
 
-function flowValues(f: FlowRecord, bundleId: number): unknown[] {
-  return [f.flowId, bundleId, f.observationPointId, f.ctx, f.vlan, f.tunnelType, f.tunnelId, f.ipVersion, f.ip0, f.ip1,
+function pushFlowValues(out: unknown[], f: FlowRecord, bundleId: number): void {
+  out.push(f.flowId, bundleId, f.observationPointId, f.ctx, f.vlan, f.tunnelType, f.tunnelId, f.ipVersion, f.ip0, f.ip1,
     f.clientPort, f.serverPort, f.protocol, f.sideSource, f.packetTx, f.packetRx, f.byteTx, f.byteRx, f.l3ByteTx, f.l3ByteRx,
     f.l4ByteTx, f.l4ByteRx, f.startTime, f.endTime, f.duration, nullIfNeg(f.rtt), nullIfNeg(f.rttClient), nullIfNeg(f.rttServer),
     f.srtSum, f.srtCount, f.srtCount ? f.srtMax : null, f.artSum, f.artCount, f.artCount ? f.artMax : null, f.citSum, f.citCount,
     f.citCount ? f.citMax : null, f.retransTx, f.retransRx, f.zeroWinTx, f.zeroWinRx, f.oooTx, f.oooRx, f.synCount,
     f.synackCount, f.synRetrans, f.synackRetrans, f.rstTx, f.rstRx, f.finTx, f.finRx, f.tcpFlagsTx, f.tcpFlagsRx, f.closeType,
-    f.status, f.firstFrame, f.lastFrame];
+    f.status, f.firstFrame, f.lastFrame);
 }

@@ -31,7 +31,7 @@ function row(r: L7Record): Record<string, unknown> {
 
 describe('fixtures (what tshark decodes is noted above each conversation in test-support/fixtures.ts)', () => {
   test.each<[string, Record<string, unknown>[]]>([
-    ['get-200', [{ method: 'GET', resource: '/api/v1/users?id=7&x=y', endpoint: '/api/v1/users', domain: 'shop.example:8080', version: '1.1', code: 200, status: 'ok', exception: undefined, reqLen: 233, resLen: 121 }]],
+    ['get-200', [{ method: 'GET', resource: '/api/v1/users?id=7&x=y', endpoint: '/api/v1', domain: 'shop.example:8080', version: '1.1', code: 200, status: 'ok', exception: undefined, reqLen: 233, resLen: 121 }]],
     ['post-404-503', [
       { method: 'POST', resource: '/orders', endpoint: '/orders', domain: 'api', version: '1.1', code: 404, status: 'client_error', exception: 'Not Found', reqLen: 111, resLen: 45 },
       { method: 'DELETE', resource: '/orders/9', endpoint: '/orders/9', domain: 'api', version: '1.1', code: 503, status: 'server_error', exception: 'Service Unavailable', reqLen: 97, resLen: 60 },

@@ -1,4 +1,5 @@
 // HTTP/1.x message parser: start line and the header fields we keep, scanned as bytes; bodies skipped via body.ts.
+import { httpEndpoint } from '../common/http-endpoint.js';
 import type { FlowDirection } from '../../flows/types.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
@@ -303,13 +304,24 @@ function applyFields(m: L7Message, f: Fields): void {
   if (f.xRequestId) m.xRequestId = f.xRequestId;
   if (f.xForwardedFor) m.httpRealClient = f.xForwardedFor;
   if (f.userAgent !== undefined || f.contentType !== undefined || f.upgrade !== undefined) {
-    const a: Record<string, string> = {};
-    if (f.userAgent) a['user-agent'] = f.userAgent;
-    if (f.contentType) a['content-type'] = f.contentType;
-    if (f.upgrade) a.upgrade = f.upgrade;
+    // Interned: messages with equal values share one object (never mutated once made), which saves allocations
+    // and lets the row writer reuse its JSON. Bounded: cleared when it grows past ATTRIBUTE_CACHE_SIZE.
+    const key = `${f.userAgent ?? ''}\u0000${f.contentType ?? ''}\u0000${f.upgrade ?? ''}`;
+    let a = internedAttributes.get(key);
+    if (a === undefined) {
+      a = {};
+      if (f.userAgent) a['user-agent'] = f.userAgent;
+      if (f.contentType) a['content-type'] = f.contentType;
+      if (f.upgrade) a.upgrade = f.upgrade;
+      if (internedAttributes.size >= ATTRIBUTE_CACHE_SIZE) internedAttributes.clear();
+      internedAttributes.set(key, a);
+    }
     m.attributes = a;
   }
 }
+
+const ATTRIBUTE_CACHE_SIZE = 4096;
+const internedAttributes = new Map<string, Record<string, string>>();
 
 /** Parses one HTTP/1 message from `bytes` (a message boundary), or skips the body in progress. */
 export function parseHttp1(dir: FlowDirection, bytes: Buffer, state: Http1State, ctx: ParseContext): ParseResult {
@@ -458,7 +470,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     }
     m.requestType = method;
     m.requestResource = target;
-    m.endpoint = method === 'CONNECT' ? target : endpointOf(target);
+    m.endpoint = method === 'CONNECT' ? target : httpEndpoint(endpointOf(target));
     const domain = f.host ?? authorityOf(target);
     if (domain) m.requestDomain = domain;
     if (state.pendingMethods.length >= MAX_PENDING_METHODS) state.pendingMethods.shift();

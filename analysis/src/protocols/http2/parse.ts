@@ -1,4 +1,5 @@
 // HTTP/2 frame parser (RFC 9113): one frame per call, HPACK per direction, streams turned into request/response messages.
+import { httpEndpoint } from '../common/http-endpoint.js';
 import type { FlowDirection } from '../../flows/types.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
 import type { TraceIds } from '../common/trace-context.js';
@@ -227,6 +228,8 @@ function requestMessage(state: Http2State, s: Stream, h: Map<string, string>, ct
     const q = path.indexOf('?');
     m.endpoint = q >= 0 ? path.slice(0, q) : path;
   }
+  // gRPC keeps /service/method whole; plain HTTP/2 aggregates like HTTP/1 (first path segments).
+  if (!s.grpc && m.endpoint !== undefined) m.endpoint = httpEndpoint(m.endpoint);
   if (s.grpc) {
     attrs.l7_protocol = 'gRPC';
     m.requestType = 'POST';

@@ -1,0 +1,72 @@
+// Store writer thread: receives batches of flat row values from the importing thread and inserts them with
+// prepared statements in one transaction per batch, so SQLite's work runs on the second core.
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BatchInserter } from './batch-insert.js';
+import type { BatchTable, RollupConfig } from './batch-insert.js';
+
+/** What the importing thread sends (see bulk-writer.ts). */
+export type WriterMessage =
+  | { op: 'rows'; table: number; values: unknown[]; rows: number }
+  | { op: 'sync'; id: number; flushRollups: boolean }
+  | { op: 'close'; id: number };
+
+export interface WriterInit {
+  path: string;
+  /** Per table: the INSERT statement for one row and its number of values. */
+  tables: BatchTable[];
+  rollup: RollupConfig | null;
+}
+
+export type WriterReply =
+  | { op: 'done'; rows: number }
+  | { op: 'synced'; id: number }
+  | { op: 'error'; message: string };
+
+const init = workerData as WriterInit;
+const port = parentPort;
+if (port === null) throw new Error('bulk-writer-worker must run as a worker thread');
+
+let db: Database.Database | null = null;
+let inserter: BatchInserter | null = null;
+/** Why the writer stopped working; every later request is answered with it. */
+let failure: string | null = null;
+
+const fail = (err: unknown): void => {
+  failure ??= err instanceof Error ? err.message : String(err);
+  port.postMessage({ op: 'error', message: failure } satisfies WriterReply);
+};
+
+try {
+  db = new Database(init.path, { timeout: 60_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -65536');
+  inserter = new BatchInserter(db, init.tables, init.rollup);
+} catch (err) {
+  fail(err);
+}
+
+port.on('message', (m: WriterMessage) => {
+  if (failure !== null || db === null || inserter === null) {
+    if (m.op !== 'rows') fail(failure ?? 'store writer closed');
+    return;
+  }
+  try {
+    if (m.op === 'rows') {
+      inserter.insert(m.table, m.values, m.rows);
+      port.postMessage({ op: 'done', rows: m.rows } satisfies WriterReply);
+    } else if (m.op === 'sync') {
+      if (m.flushRollups) inserter.flushRollups();
+      port.postMessage({ op: 'synced', id: m.id } satisfies WriterReply);
+    } else {
+      inserter.flushRollups();
+      db.close();
+      db = null;
+      inserter = null;
+      port.postMessage({ op: 'synced', id: m.id } satisfies WriterReply);
+    }
+  } catch (err) {
+    fail(err);
+  }
+});

@@ -1,0 +1,92 @@
+// The writer thread stores exactly what inline inserts store, reports its failures, and bounds its queue.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, test } from 'vitest';
+import { importCaptures } from '../pipeline/import.js';
+import { BulkWriter, writerWorkerUrl } from './bulk-writer.js';
+import { openReadOnly, openStore } from './store.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sample = fileURLToPath(new URL('../../../sample-captures/loopback-http.pcap', import.meta.url));
+
+function dump(db: string): Record<string, unknown[]> {
+  const h = openReadOnly(db);
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ['_l4_flow_log', '_l7_flow_log', '_metrics_net_1s', '_metrics_net_1m', '_metrics_app_1s', '_metrics_app_1m', 'ingest_violations']) {
+      out[t] = h.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4, 5`).raw().all();
+    }
+    return out;
+  } finally {
+    h.close();
+  }
+}
+
+describe('store writer thread', () => {
+  test('the compiled worker script is found (npm test builds dist first)', () => {
+    expect(writerWorkerUrl()).not.toBeNull();
+  });
+
+  test('a file database uses it, an in-memory one inserts inline', async () => {
+    const s = openStore(path.join(dir, 'uses.db'));
+    expect(s.usesWriterThread).toBe(true);
+    await s.closeAsync();
+    const m = openStore(':memory:');
+    expect(m.usesWriterThread).toBe(false);
+    m.close();
+  });
+
+  test('an import through the writer thread stores the same rows as an inline import', async () => {
+    const a = path.join(dir, 'thread.db');
+    const b = path.join(dir, 'inline.db');
+    const sa = await importCaptures({ inputs: [sample], dbPath: a, now: () => 1 });
+    const sb = await importCaptures({ inputs: [sample], dbPath: b, now: () => 1, writerThread: false });
+    expect(sa.l7Records).toBeGreaterThan(0);
+    expect(sa.l7Records).toBe(sb.l7Records);
+    const da = dump(a);
+    const db = dump(b);
+    expect(da._l7_flow_log.length).toBe(sa.l7Records);
+    expect(da._metrics_app_1s.length).toBeGreaterThan(0);
+    expect(da).toEqual(db);
+  });
+
+  test('a failing statement in the writer thread rejects drain() with its message', async () => {
+    const file = path.join(dir, 'bad.db');
+    const h = new Database(file);
+    h.exec('CREATE TABLE t (a INTEGER NOT NULL)');
+    const w = new BulkWriter(h, [{ sql: 'INSERT INTO t(a) VALUES (?)', width: 1 }], null, file);
+    expect(w.usesWorker).toBe(true);
+    w.row(0).push(null);
+    w.end(0);
+    await expect(w.drain()).rejects.toThrow(/NOT NULL/);
+    w.abort();
+    h.close();
+  });
+
+  test('the producer is asked to wait while the writer thread is behind, and every row arrives', async () => {
+    const file = path.join(dir, 'pressure.db');
+    const h = new Database(file);
+    h.pragma('journal_mode = WAL');
+    h.exec('CREATE TABLE t (a INTEGER NOT NULL, b TEXT)');
+    const w = new BulkWriter(h, [{ sql: 'INSERT INTO t(a, b) VALUES (?, ?)', width: 2 }], null, file);
+    let waited = 0;
+    const total = 200_000;
+    for (let i = 0; i < total; i++) {
+      w.row(0).push(i, `row ${i}`);
+      w.end(0);
+      const p = w.pressure();
+      if (p !== null) {
+        waited++;
+        await p;
+      }
+    }
+    await w.close();
+    expect(waited).toBeGreaterThan(0);
+    expect(h.prepare('SELECT count(*) AS n, sum(a) AS s FROM t').get()).toEqual({ n: total, s: (total * (total - 1)) / 2 });
+    h.close();
+  });
+});

@@ -1,0 +1,180 @@
+// Bulk row writer: rows of the big tables (flows, metrics, l7 records) are collected as flat value arrays and
+// inserted in batches, either inline on the importing thread or by a writer thread on its own connection
+// (bulk-writer-worker.ts), so that SQLite's work overlaps decoding and parsing on a second core.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { BatchInserter } from './batch-insert.js';
+import type { BatchTable, RollupConfig } from './batch-insert.js';
+import type { WriterInit, WriterMessage, WriterReply } from './bulk-writer-worker.js';
+
+export type BulkTable = BatchTable;
+
+/** Rows per batch (one transaction each). */
+const BATCH_ROWS = 2048;
+/** Batches the writer thread may have queued before the producer is asked to wait (bounds memory). */
+const MAX_IN_FLIGHT = 8;
+
+/** The compiled worker script beside this module (or in dist/ when this module runs from TypeScript sources). */
+export function writerWorkerUrl(): URL | null {
+  const own = new URL('./bulk-writer-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(own))) return own;
+  const p = fileURLToPath(import.meta.url);
+  const dist = p.replace(/([\\/])src([\\/])store([\\/])bulk-writer\.ts$/, '$1dist$2store$3bulk-writer-worker.js');
+  return dist !== p && existsSync(dist) ? pathToFileURL(dist) : null;
+}
+
+export class BulkWriter {
+  private readonly values: unknown[][];
+  private readonly rows: number[];
+  private readonly inline: BatchInserter | null = null;
+  private worker: Worker | null = null;
+  private inFlight = 0;
+  private syncId = 0;
+  private error: Error | null = null;
+  private readonly waiters: { id: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pressureWaiter: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
+
+  /**
+   * `workerPath`: the database file for the writer thread's own connection; null = insert inline on `db`
+   * (in-memory databases, or when the worker script is missing).
+   */
+  constructor(db: Database.Database, private readonly tables: readonly BulkTable[], rollup: RollupConfig | null, workerPath: string | null) {
+    this.values = tables.map(() => []);
+    this.rows = tables.map(() => 0);
+    const url = workerPath === null ? null : writerWorkerUrl();
+    if (url !== null && workerPath !== null) {
+      const init: WriterInit = { path: workerPath, tables: tables.map((t) => ({ sql: t.sql, width: t.width })), rollup };
+      const w = new Worker(url, { workerData: init });
+      w.on('message', (m: WriterReply) => this.onReply(m));
+      w.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
+      w.on('exit', (code) => {
+        if (this.worker !== null && code !== 0) this.fail(new Error(`store writer thread exited with code ${code}`));
+      });
+      this.worker = w;
+    } else {
+      this.inline = new BatchInserter(db, tables, rollup);
+    }
+  }
+
+  get usesWorker(): boolean {
+    return this.worker !== null;
+  }
+
+  /** The flat value array of `table`: push exactly one row's values, then call end(table). */
+  row(table: number): unknown[] {
+    return this.values[table];
+  }
+
+  end(table: number): void {
+    if (++this.rows[table] >= BATCH_ROWS) this.flushTable(table);
+  }
+
+  /** Hands out every partial batch (inline: inserts it now; worker: queues it). */
+  flush(): void {
+    for (let t = 0; t < this.tables.length; t++) if (this.rows[t] > 0) this.flushTable(t);
+  }
+
+  /** A promise to await before producing more when the writer thread is behind; null when it is not. */
+  pressure(): Promise<void> | null {
+    if (this.error !== null) return Promise.reject(this.error);
+    if (this.inFlight < MAX_IN_FLIGHT) return null;
+    if (this.pressureWaiter === null) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.pressureWaiter = { promise, resolve, reject };
+    }
+    return this.pressureWaiter.promise;
+  }
+
+  /** Flushes, writes out the open rollup rows and waits until every row handed out so far is committed. */
+  async drain(): Promise<void> {
+    this.flush();
+    if (this.inline !== null) {
+      this.inline.flushRollups();
+      return;
+    }
+    await this.request('sync');
+  }
+
+  /** Drains and stops the writer thread. */
+  async close(): Promise<void> {
+    if (this.worker === null) {
+      await this.drain();
+      return;
+    }
+    this.flush();
+    try {
+      await this.request('close');
+    } finally {
+      const w = this.worker;
+      this.worker = null;
+      await w.terminate();
+    }
+  }
+
+  /** Stops the writer thread at once (error paths): rows not yet committed are lost. */
+  abort(): void {
+    const w = this.worker;
+    this.worker = null;
+    if (w !== null) void w.terminate();
+  }
+
+  private request(op: 'sync' | 'close'): Promise<void> {
+    if (this.worker === null) return this.error ? Promise.reject(this.error) : Promise.resolve();
+    if (this.error !== null) return Promise.reject(this.error);
+    const id = ++this.syncId;
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ id, resolve, reject });
+      this.post(op === 'sync' ? { op, id, flushRollups: true } : { op, id });
+    });
+  }
+
+  private flushTable(table: number): void {
+    const rows = this.rows[table];
+    if (this.inline !== null) {
+      this.inline.insert(table, this.values[table], rows);
+      this.values[table].length = 0;
+    } else {
+      this.inFlight++;
+      this.post({ op: 'rows', table, values: this.values[table], rows });
+      this.values[table] = [];
+    }
+    this.rows[table] = 0;
+  }
+
+  private post(m: WriterMessage): void {
+    (this.worker as Worker).postMessage(m);
+  }
+
+  private onReply(m: WriterReply): void {
+    if (m.op === 'done') {
+      this.inFlight--;
+      if (this.pressureWaiter !== null && this.inFlight < MAX_IN_FLIGHT) {
+        const w = this.pressureWaiter;
+        this.pressureWaiter = null;
+        w.resolve();
+      }
+    } else if (m.op === 'synced') {
+      const i = this.waiters.findIndex((w) => w.id === m.id);
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve();
+    } else {
+      this.fail(new Error(`store writer: ${m.message}`));
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.error === null) this.error = err;
+    for (const w of this.waiters.splice(0)) w.reject(this.error);
+    if (this.pressureWaiter !== null) {
+      const w = this.pressureWaiter;
+      this.pressureWaiter = null;
+      w.reject(this.error);
+    }
+  }
+}
