@@ -1,5 +1,4 @@
 // Turns a stitched L7 record into an l7_flow_log row (values in the store's L7_COLUMNS order).
-import type { FlowHandle } from '../flows/types.js';
 import type { L7Message, L7Record } from '../protocols/types.js';
 
 const cut = (s: string | undefined, max: number): string | null => (s === undefined ? null : s.length > max ? s.slice(0, max) : s);
@@ -34,30 +33,38 @@ function attributesJson(req: L7Message | undefined, res: L7Message | undefined):
   return json;
 }
 
+const TYPE_SESSION = 0;
+const TYPE_REQUEST = 1;
+const TYPE_RESPONSE = 2;
+/** response_status codes (store/l7-codes.ts RESPONSE_STATUSES). */
+const STATUS: Readonly<Record<string, number>> = { ok: 0, client_error: 1, server_error: 2, timeout: 3, unknown: 4, parse_failed: 5 };
+
 /** The row's values in L7_COLUMNS order, as an array. */
-export function l7RowValues(flow: FlowHandle, bundleId: number, signalSource: string, protocol: string, r: L7Record): unknown[] {
+export function l7RowValues(flowId: number, protocolId: number, r: L7Record): unknown[] {
   const out: unknown[] = [];
-  pushL7RowValues(out, flow, bundleId, signalSource, protocol, r);
+  pushL7RowValues(out, flowId, protocolId, r);
   return out;
 }
 
-/** Appends the row's values in L7_COLUMNS order to `out` (the store's flat batch: no per-row array). */
-export function pushL7RowValues(out: unknown[], flow: FlowHandle, bundleId: number, signalSource: string, protocol: string, r: L7Record): void {
+/**
+ * Appends the row's values in L7_COLUMNS order to `out` (the store's flat batch: no per-row array). The flow's own
+ * fields (addresses, ports, observation point) live once per flow in _l7_flow.
+ */
+export function pushL7RowValues(out: unknown[], flowId: number, protocolId: number, r: L7Record): void {
   const req = r.request;
   const res = r.response;
   // Fields a request carries win over the response's, which fill in what the request lacks.
   const a = (req ?? res) as L7Message;
   const b = res ?? a;
-  const type = req && res ? 'session' : req ? 'request' : 'response';
+  const type = req && res ? TYPE_SESSION : req ? TYPE_REQUEST : TYPE_RESPONSE;
   const start = a.tsUs;
   const end = res ? (res.endTsUs > res.tsUs ? res.endTsUs : res.tsUs) : a.endTsUs > a.tsUs ? a.endTsUs : a.tsUs;
   const rrt = req && res ? (res.tsUs > req.tsUs ? res.tsUs - req.tsUs : 0) : null;
   out.push(
-    flow.flowId, bundleId, flow.observationPointId, signalSource, protocol, a.version ?? b.version ?? null, type, flow.ip0, flow.ip1,
-    flow.clientPort, flow.serverPort, flow.protocol,
+    flowId, protocolId, a.version ?? b.version ?? null, type,
     cut(a.requestType ?? b.requestType, 64), cut(a.requestDomain ?? b.requestDomain, 256), cut(a.requestResource ?? b.requestResource, 1024),
     cut(a.endpoint ?? b.endpoint, 256), a.requestId ?? b.requestId ?? null,
-    b.responseCode ?? a.responseCode ?? null, r.status, cut(b.responseException ?? a.responseException, 512),
+    b.responseCode ?? a.responseCode ?? null, STATUS[r.status] ?? STATUS.unknown, cut(b.responseException ?? a.responseException, 512),
     res ? cut(res.responseResult, 512) : null, req ? req.length : null, res ? res.length : null,
     start, end, rrt, req ? req.tcpSeq : null, res ? res.tcpSeq : null,
     a.traceId ?? b.traceId ?? null, a.spanId ?? b.spanId ?? null, req?.xRequestId ?? null, res?.xRequestId ?? null,

@@ -187,10 +187,25 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   const decoder = new PacketDecoder(opts.decoder);
   const pkt = newDecodedPacket();
 
+  /** Flows whose _l7_flow row is written. */
+  const l7Flows = new WeakSet<object>();
+  const protocolIds = new Map<string, number>();
   const l7 = PROTOCOL_PARSERS.length === 0 || opts.l7 === false ? undefined : new L7Stage(PROTOCOL_PARSERS, {
     record(flow, protocol, rec) {
       l7Records++;
-      pushL7RowValues(store.l7Row(), flow, bundleId, 'packet', protocol, rec);
+      if (!l7Flows.has(flow)) {
+        l7Flows.add(flow);
+        store.addL7Flow({
+          flowId: flow.flowId, bundleId, observationPointId: flow.observationPointId, signalSource: 'packet', ip0: flow.ip0,
+          ip1: flow.ip1, clientPort: flow.clientPort, serverPort: flow.serverPort, protocol: flow.protocol,
+        });
+      }
+      let pid = protocolIds.get(protocol);
+      if (pid === undefined) {
+        pid = store.protocolId(protocol);
+        protocolIds.set(protocol, pid);
+      }
+      pushL7RowValues(store.l7Row(), flow.flowId, pid, rec);
       store.endL7(); // the store rolls the row up into metrics_app_1s / _1m
     },
     violation(flow, kind, message) {

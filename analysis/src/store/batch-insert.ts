@@ -2,47 +2,82 @@
 // rows to the RED rollup on the way. Shared by the inline writer and the writer thread.
 import type Database from 'better-sqlite3';
 import { AppRollup } from './app-rollup.js';
-import type { L7RowLayout } from './app-rollup.js';
+import type { AppSample } from './app-rollup.js';
+import { L7_TYPES, RESPONSE_STATUSES } from './l7-codes.js';
 
 export interface BatchTable {
   /** INSERT statement for one row. */
   sql: string;
   /** Values per row. */
   width: number;
+  /** A table whose pending rows must be inserted before this one's (rows here refer to rows there). */
+  flushFirst?: number;
+}
+
+/** Positions of the fields the rollup reads in the l7 flow rows and the l7 record rows. */
+export interface RollupLayout {
+  flow: { flowId: number; observationPointId: number; ip0: number; ip1: number; serverPort: number };
+  record: { flowId: number; l7Protocol: number; type: number; endpoint: number; responseStatus: number; startTime: number; responseDuration: number };
 }
 
 /** Which tables the rollup reads and writes (indexes into the table list). */
 export interface RollupConfig {
+  l7Flow: number;
   l7: number;
   app1s: number;
   app1m: number;
-  layout: L7RowLayout;
+  layout: RollupLayout;
+  /** L7 protocol names by id (more are looked up in _l7_protocols). */
+  protocols: Record<number, string>;
 }
+
+interface FlowInfo {
+  observationPointId: number;
+  ip0: string;
+  ip1: string;
+  serverPort: number;
+}
+
+/** Flows remembered for the rollup; past it the oldest are forgotten (and read back from _l7_flow if needed). */
+const MAX_FLOWS = 200_000;
 
 export class BatchInserter {
   private readonly stmts: Database.Statement[];
   private readonly widths: number[];
   private readonly rollup: AppRollup | null = null;
-  private readonly rollupConfig: RollupConfig | null;
+  private readonly cfg: RollupConfig | null;
+  private readonly flows = new Map<number, FlowInfo>();
+  private readonly protocols = new Map<number, string>();
+  private readonly flowStmt: Database.Statement | null = null;
+  private readonly protocolStmt: Database.Statement | null = null;
+  private readonly sample: AppSample = {
+    tsUs: 0, observationPointId: 0, ip0: '', ip1: '', serverPort: 0, protocol: '', endpoint: '', hasRequest: false,
+    hasResponse: false, status: '', rrt: 0,
+  };
   private readonly insertTx: (table: number, values: readonly unknown[], rows: number) => void;
   private readonly flushTx: () => void;
 
   constructor(db: Database.Database, tables: readonly BatchTable[], rollup: RollupConfig | null) {
     this.stmts = tables.map((t) => db.prepare(t.sql));
     this.widths = tables.map((t) => t.width);
-    this.rollupConfig = rollup;
+    this.cfg = rollup;
     if (rollup !== null) {
       const s1 = this.stmts[rollup.app1s];
       const s60 = this.stmts[rollup.app1m];
-      this.rollup = new AppRollup(rollup.layout, (minute, values) => (minute ? s60 : s1).run(values));
+      this.rollup = new AppRollup((minute, values) => (minute ? s60 : s1).run(values));
+      for (const [id, name] of Object.entries(rollup.protocols)) this.protocols.set(Number(id), name);
+      this.flowStmt = db.prepare('SELECT observation_point_id AS observationPointId, ip_0 AS ip0, ip_1 AS ip1, server_port AS serverPort FROM _l7_flow WHERE flow_id = ?');
+      this.protocolStmt = db.prepare('SELECT name FROM _l7_protocols WHERE id = ?').pluck();
     }
     this.insertTx = db.transaction((table: number, v: readonly unknown[], rows: number) => {
       const stmt = this.stmts[table];
       const width = this.widths[table];
-      const feed = this.rollup !== null && table === this.rollupConfig?.l7 ? this.rollup : null;
+      const cfg = this.cfg;
+      const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : 0;
       for (let r = 0, o = 0; r < rows; r++, o += width) {
         stmt.run(v.slice(o, o + width));
-        if (feed !== null) feed.addRow(v, o);
+        if (kind === 1) this.rollRecord(v, o);
+        else if (kind === 2) this.rememberFlow(v, o);
       }
     });
     this.flushTx = db.transaction(() => this.rollup?.flush());
@@ -57,4 +92,62 @@ export class BatchInserter {
   flushRollups(): void {
     this.flushTx();
   }
+
+  private rememberFlow(v: readonly unknown[], o: number): void {
+    const L = (this.cfg as RollupConfig).layout.flow;
+    if (this.flows.size >= MAX_FLOWS) {
+      let n = MAX_FLOWS / 4;
+      for (const k of this.flows.keys()) {
+        this.flows.delete(k);
+        if (--n === 0) break;
+      }
+    }
+    this.flows.set(v[o + L.flowId] as number, {
+      observationPointId: v[o + L.observationPointId] as number, ip0: v[o + L.ip0] as string, ip1: v[o + L.ip1] as string,
+      serverPort: v[o + L.serverPort] as number,
+    });
+  }
+
+  private rollRecord(v: readonly unknown[], o: number): void {
+    const cfg = this.cfg as RollupConfig;
+    const L = cfg.layout.record;
+    const flowId = v[o + L.flowId] as number;
+    let f = this.flows.get(flowId);
+    if (f === undefined) {
+      f = (this.flowStmt as Database.Statement).get(flowId) as FlowInfo | undefined;
+      if (f === undefined) return; // cannot happen: flow rows are inserted first
+      this.flows.set(flowId, f);
+    }
+    const pid = v[o + L.l7Protocol] as number;
+    let protocol = this.protocols.get(pid);
+    if (protocol === undefined) {
+      protocol = ((this.protocolStmt as Database.Statement).get(pid) as string | undefined) ?? String(pid);
+      this.protocols.set(pid, protocol);
+    }
+    const type = L7_TYPES[v[o + L.type] as number];
+    const s = this.sample;
+    s.tsUs = v[o + L.startTime] as number;
+    s.observationPointId = f.observationPointId;
+    s.ip0 = f.ip0;
+    s.ip1 = f.ip1;
+    s.serverPort = f.serverPort;
+    s.protocol = protocol;
+    s.endpoint = (v[o + L.endpoint] as string | null) ?? '';
+    s.hasRequest = type !== 'response';
+    s.hasResponse = type !== 'request';
+    s.status = RESPONSE_STATUSES[v[o + L.responseStatus] as number] ?? 'unknown';
+    s.rrt = (v[o + L.responseDuration] as number | null) ?? 0;
+    (this.rollup as AppRollup).add(s);
+  }
+}
+
+/** Index of each named column, for RollupLayout. */
+export function columnIndex<K extends string>(columns: readonly string[], names: Record<K, string>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(names) as K[]) {
+    const i = columns.indexOf(names[k]);
+    if (i < 0) throw new Error(`no column ${names[k]}`);
+    out[k] = i;
+  }
+  return out;
 }

@@ -12,9 +12,9 @@ import type { WriterInit, WriterMessage, WriterReply } from './bulk-writer-worke
 export type BulkTable = BatchTable;
 
 /** Rows per batch (one transaction each). */
-const BATCH_ROWS = 2048;
+const BATCH_ROWS = 512;
 /** Batches the writer thread may have queued before the producer is asked to wait (bounds memory). */
-const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 32;
 
 /** The compiled worker script beside this module (or in dist/ when this module runs from TypeScript sources). */
 export function writerWorkerUrl(): URL | null {
@@ -136,6 +136,8 @@ export class BulkWriter {
   }
 
   private flushTable(table: number): void {
+    const first = this.tables[table].flushFirst;
+    if (first !== undefined && this.rows[first] > 0) this.flushTable(first);
     const rows = this.rows[table];
     if (this.inline !== null) {
       this.inline.insert(table, this.values[table], rows);

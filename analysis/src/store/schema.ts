@@ -1,6 +1,8 @@
-// Store schema v1: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
+// Store schema v2: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
 
-export const SCHEMA_VERSION = 1;
+import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } from './l7-codes.js';
+
+export const SCHEMA_VERSION = 2;
 
 /**
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
@@ -175,27 +177,39 @@ CREATE TABLE IF NOT EXISTS _metrics_net_1s (
 
 CREATE TABLE IF NOT EXISTS _metrics_net_1m AS SELECT * FROM _metrics_net_1s WHERE 0;
 
-CREATE TABLE IF NOT EXISTS _l7_flow_log (
-  id                   INTEGER PRIMARY KEY,
-  flow_id              INTEGER NOT NULL,
+-- One row per flow (or eBPF socket) that carried L7 records: what every record of the flow shares.
+CREATE TABLE IF NOT EXISTS _l7_flow (
+  flow_id              INTEGER PRIMARY KEY,
   bundle_id            INTEGER NOT NULL,
   observation_point_id INTEGER NOT NULL,
-  signal_source        TEXT NOT NULL,     -- packet | ebpf | otel
-  l7_protocol          TEXT NOT NULL,     -- HTTP, HTTP2, gRPC, DNS, MySQL, PostgreSQL, Redis, Kafka, MQTT, ...
-  version              TEXT,
-  type                 TEXT NOT NULL,     -- session (request + response) | request | response
+  signal_source        INTEGER NOT NULL,  -- 0 packet | 3 ebpf | 4 otel
   ip_0                 TEXT NOT NULL,
   ip_1                 TEXT NOT NULL,
   client_port          INTEGER NOT NULL,
   server_port          INTEGER NOT NULL,
-  protocol             INTEGER NOT NULL,
+  protocol             INTEGER NOT NULL
+);
+
+-- L7 protocol names by id (DeepFlow's ids for the known ones, see l7-codes.ts).
+CREATE TABLE IF NOT EXISTS _l7_protocols (
+  id                   INTEGER PRIMARY KEY,
+  name                 TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO _l7_protocols(id, name) VALUES ${Object.entries(L7_PROTOCOL_IDS).map(([n, i]) => `(${i}, '${n}')`).join(', ')};
+
+CREATE TABLE IF NOT EXISTS _l7_flow_log (
+  id                   INTEGER PRIMARY KEY,
+  flow_id              INTEGER NOT NULL,  -- _l7_flow
+  l7_protocol          INTEGER NOT NULL,  -- _l7_protocols
+  version              TEXT,
+  type                 INTEGER NOT NULL,  -- 0 session (request + response) | 1 request | 2 response
   request_type         TEXT,
   request_domain       TEXT,
   request_resource     TEXT,
   endpoint             TEXT,
   request_id           INTEGER,
   response_code        INTEGER,
-  response_status      TEXT NOT NULL,     -- ok | client_error | server_error | timeout | unknown | parse_failed
+  response_status      INTEGER NOT NULL,  -- 0 ok | 1 client_error | 2 server_error | 3 timeout | 4 unknown | 5 parse_failed
   response_exception   TEXT,
   response_result      TEXT,
   request_length       INTEGER,
@@ -267,11 +281,21 @@ LEFT JOIN bundles b ON b.id = f.bundle_id;
 
 DROP VIEW IF EXISTS l7_flow_log;
 CREATE VIEW l7_flow_log AS
-SELECT l.*, op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle,
-  l.response_duration AS rrt
+SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
+  ${caseOf('f.signal_source', SIGNAL_SOURCES)} AS signal_source,
+  p.name AS l7_protocol, l.version, ${caseOf('l.type', L7_TYPES)} AS type,
+  f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol,
+  l.request_type, l.request_domain, l.request_resource, l.endpoint, l.request_id, l.response_code,
+  ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status,
+  l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
+  l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
+  l.http_real_client, l.attributes,
+  op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle, l.response_duration AS rrt
 FROM _l7_flow_log l
-LEFT JOIN observation_points op ON op.id = l.observation_point_id
-LEFT JOIN bundles b ON b.id = l.bundle_id;
+JOIN _l7_flow f ON f.flow_id = l.flow_id
+LEFT JOIN _l7_protocols p ON p.id = l.l7_protocol
+LEFT JOIN observation_points op ON op.id = f.observation_point_id
+LEFT JOIN bundles b ON b.id = f.bundle_id;
 
 ${metricViews('metrics_app', APP_VIEW_COLUMNS)}
 ${metricViews('metrics_net', NET_VIEW_COLUMNS)}

@@ -1,7 +1,10 @@
 // SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
 import Database from 'better-sqlite3';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
-import { APP_COLUMNS, l7RowLayout } from './app-rollup.js';
+import { APP_COLUMNS } from './app-rollup.js';
+import { columnIndex } from './batch-insert.js';
+import type { RollupConfig } from './batch-insert.js';
+import { FIRST_CUSTOM_PROTOCOL_ID, SIGNAL_SOURCES } from './l7-codes.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
 import { INDEX_DDL, LOAD_INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
@@ -103,6 +106,7 @@ const TABLE_NET = 1;
 const TABLE_L7 = 2;
 const TABLE_APP_1S = 3;
 const TABLE_APP_1M = 4;
+const TABLE_L7_FLOW = 5;
 
 const insertSql = (table: string, cols: readonly string[]): string =>
   `INSERT INTO ${table}(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`;
@@ -120,6 +124,8 @@ export class Store {
   private readonly bulk: BulkWriter;
   private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
   private readonly insertViolationStmt: Database.Statement;
+  /** L7 protocol name → id in _l7_protocols. */
+  private readonly protocolIds = new Map<string, number>();
 
   constructor(db: Db, opts: StoreOptions = {}) {
     this.db = db;
@@ -132,6 +138,9 @@ export class Store {
       const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
       if (v !== undefined && Number(v) > SCHEMA_VERSION) {
         throw new Error(`database has schema v${v}; this Rewind writes v${SCHEMA_VERSION}`);
+      }
+      if (v !== undefined && Number(v) < SCHEMA_VERSION) {
+        throw new Error(`database has the older schema v${v}; this Rewind writes v${SCHEMA_VERSION}: import into a new database`);
       }
     } else if (tables.length > 0) {
       throw new Error('the file is an SQLite database but not a Rewind one: refusing to write into it');
@@ -146,11 +155,23 @@ export class Store {
     const bulkTables: BulkTable[] = [];
     bulkTables[TABLE_FLOW] = { sql: insertSql('_l4_flow_log', FLOW_COLUMNS), width: FLOW_COLUMNS.length };
     bulkTables[TABLE_NET] = { sql: insertSql('_metrics_net_1s', metricCols), width: metricCols.length };
-    bulkTables[TABLE_L7] = { sql: insertSql('_l7_flow_log', L7_COLUMNS), width: L7_COLUMNS.length };
+    bulkTables[TABLE_L7] = { sql: insertSql('_l7_flow_log', L7_COLUMNS), width: L7_COLUMNS.length, flushFirst: TABLE_L7_FLOW };
     bulkTables[TABLE_APP_1S] = { sql: insertSql('_metrics_app_1s', APP_COLUMNS), width: APP_COLUMNS.length };
     bulkTables[TABLE_APP_1M] = { sql: insertSql('_metrics_app_1m', APP_COLUMNS), width: APP_COLUMNS.length };
+    bulkTables[TABLE_L7_FLOW] = { sql: insertSql('_l7_flow', L7_FLOW_COLUMNS), width: L7_FLOW_COLUMNS.length };
+    for (const r of db.prepare('SELECT id, name FROM _l7_protocols').all() as { id: number; name: string }[]) this.protocolIds.set(r.name, r.id);
     const file = db.memory ? null : db.name;
-    const rollup = { l7: TABLE_L7, app1s: TABLE_APP_1S, app1m: TABLE_APP_1M, layout: l7RowLayout(L7_COLUMNS) };
+    const rollup: RollupConfig = {
+      l7Flow: TABLE_L7_FLOW, l7: TABLE_L7, app1s: TABLE_APP_1S, app1m: TABLE_APP_1M,
+      layout: {
+        flow: columnIndex(L7_FLOW_COLUMNS, { flowId: 'flow_id', observationPointId: 'observation_point_id', ip0: 'ip_0', ip1: 'ip_1', serverPort: 'server_port' }),
+        record: columnIndex(L7_COLUMNS, {
+          flowId: 'flow_id', l7Protocol: 'l7_protocol', type: 'type', endpoint: 'endpoint', responseStatus: 'response_status',
+          startTime: 'start_time', responseDuration: 'response_duration',
+        }),
+      },
+      protocols: Object.fromEntries([...this.protocolIds].map(([n, i]) => [i, n])),
+    };
     this.bulk = new BulkWriter(db, bulkTables, rollup, opts.writerThread === false ? null : file);
   }
 
@@ -171,8 +192,28 @@ export class Store {
 
   /** Highest flow id in the database, so a new import continues the numbering. */
   maxFlowId(): number {
-    const row = this.db.prepare('SELECT max(flow_id) AS m FROM _l4_flow_log').get() as { m: number | null };
-    return row.m ?? 0;
+    const row = this.db.prepare('SELECT max(coalesce((SELECT max(flow_id) FROM _l4_flow_log), 0), coalesce((SELECT max(flow_id) FROM _l7_flow), 0)) AS m')
+      .get() as { m: number };
+    return row.m;
+  }
+
+  /** Id of an L7 protocol name (DeepFlow's for the known ones; new names are added to _l7_protocols). */
+  protocolId(name: string): number {
+    let id = this.protocolIds.get(name);
+    if (id === undefined) {
+      const max = this.db.prepare('SELECT max(id) FROM _l7_protocols').pluck().get() as number | null;
+      id = Math.max(FIRST_CUSTOM_PROTOCOL_ID, (max ?? 0) + 1);
+      this.db.prepare('INSERT INTO _l7_protocols(id, name) VALUES (?, ?)').run(id, name);
+      this.protocolIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Adds the _l7_flow row every l7_flow_log row of one flow refers to (once per flow, before its records). */
+  addL7Flow(f: L7FlowRow): void {
+    this.bulk.row(TABLE_L7_FLOW).push(f.flowId, f.bundleId, f.observationPointId, SIGNAL_SOURCES[f.signalSource] ?? 0, f.ip0, f.ip1,
+      f.clientPort, f.serverPort, f.protocol);
+    this.bulk.end(TABLE_L7_FLOW);
   }
 
   beginBundle(b: BundleRow): number {
@@ -326,12 +367,29 @@ function pushMetricValues(out: unknown[], m: NetMetricsRow): void {
 
 /** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
 export const L7_COLUMNS = [
-  'flow_id', 'bundle_id', 'observation_point_id', 'signal_source', 'l7_protocol', 'version', 'type', 'ip_0', 'ip_1',
-  'client_port', 'server_port', 'protocol', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
+  'flow_id', 'l7_protocol', 'version', 'type', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
   'response_code', 'response_status', 'response_exception', 'response_result', 'request_length', 'response_length',
   'start_time', 'end_time', 'response_duration', 'req_tcp_seq', 'resp_tcp_seq', 'trace_id', 'span_id', 'x_request_id_0',
   'x_request_id_1', 'http_real_client', 'attributes',
 ];
+
+/** Columns of _l7_flow: what the l7 records of one flow share. */
+export const L7_FLOW_COLUMNS = [
+  'flow_id', 'bundle_id', 'observation_point_id', 'signal_source', 'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol',
+];
+
+export interface L7FlowRow {
+  flowId: number;
+  bundleId: number;
+  observationPointId: number;
+  /** 'packet' | 'ebpf' | 'otel' */
+  signalSource: string;
+  ip0: string;
+  ip1: string;
+  clientPort: number;
+  serverPort: number;
+  protocol: number;
+}
 
 const FLOW_COLUMNS = [
   'flow_id', 'bundle_id', 'observation_point_id', 'encap', 'vlan', 'tunnel_type', 'tunnel_id', 'ip_version',
