@@ -20,6 +20,16 @@ export interface RollupLayout {
   record: { flowId: number; l7Protocol: number; type: number; endpoint: number; responseStatus: number; startTime: number; responseDuration: number };
 }
 
+/** metrics_net_1m from metrics_net_1s rows as they are inserted (both tables have the same columns). */
+export interface NetMinuteConfig {
+  net1s: number;
+  net1m: number;
+  time: number;
+  keys: number[];
+  sums: number[];
+  maxes: number[];
+}
+
 /** Which tables the rollup reads and writes (indexes into the table list). */
 export interface RollupConfig {
   l7Flow: number;
@@ -29,6 +39,7 @@ export interface RollupConfig {
   layout: RollupLayout;
   /** L7 protocol names by id (more are looked up in _l7_protocols). */
   protocols: Record<number, string>;
+  netMinute: NetMinuteConfig;
 }
 
 interface FlowInfo {
@@ -54,6 +65,9 @@ export class BatchInserter {
     tsUs: 0, observationPointId: 0, ip0: '', ip1: '', serverPort: 0, protocol: '', endpoint: '', hasRequest: false,
     hasResponse: false, status: '', rrt: 0,
   };
+  /** Open metrics_net_1m rows of the current minute (1 s rows arrive in time order). */
+  private netMinuteRows = new Map<string, unknown[]>();
+  private netMinute = -1;
   private readonly insertTx: (table: number, values: readonly unknown[], rows: number) => void;
   private readonly flushTx: () => void;
 
@@ -69,18 +83,29 @@ export class BatchInserter {
       this.flowStmt = db.prepare('SELECT observation_point_id AS observationPointId, ip_0 AS ip0, ip_1 AS ip1, server_port AS serverPort FROM _l7_flow WHERE flow_id = ?');
       this.protocolStmt = db.prepare('SELECT name FROM _l7_protocols WHERE id = ?').pluck();
     }
-    this.insertTx = db.transaction((table: number, v: readonly unknown[], rows: number) => {
-      const stmt = this.stmts[table];
-      const width = this.widths[table];
-      const cfg = this.cfg;
-      const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : 0;
-      for (let r = 0, o = 0; r < rows; r++, o += width) {
-        stmt.run(v.slice(o, o + width));
-        if (kind === 1) this.rollRecord(v, o);
-        else if (kind === 2) this.rememberFlow(v, o);
-      }
-    });
-    this.flushTx = db.transaction(() => this.rollup?.flush());
+    this.insertTx = db.transaction((table: number, v: readonly unknown[], rows: number) => this.insertRows(table, v, rows));
+    this.flushTx = db.transaction(() => this.flushRollupRows());
+  }
+
+  /** Inserts rows without a transaction of its own (the caller holds one). */
+  insertRows(table: number, v: readonly unknown[], rows: number): void {
+    const stmt = this.stmts[table];
+    const width = this.widths[table];
+    const cfg = this.cfg;
+    const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : table === cfg.netMinute.net1s ? 3 : 0;
+    for (let r = 0, o = 0; r < rows; r++, o += width) {
+      const row = v.slice(o, o + width);
+      stmt.run(row);
+      if (kind === 1) this.rollRecord(v, o);
+      else if (kind === 2) this.rememberFlow(v, o);
+      else if (kind === 3) this.rollNetMinute(row);
+    }
+  }
+
+  /** Writes out every open rollup row without a transaction of its own. */
+  flushRollupRows(): void {
+    this.rollup?.flush();
+    this.flushNetMinute();
   }
 
   /** Inserts `rows` rows whose values lie back to back in `values`. */
@@ -91,6 +116,34 @@ export class BatchInserter {
   /** Writes out every open rollup row (end of a bundle). */
   flushRollups(): void {
     this.flushTx();
+  }
+
+  /** Adds a metrics_net_1s row (its own array) to its minute: sums add up, maxima take the larger. */
+  private rollNetMinute(row: unknown[]): void {
+    const c = (this.cfg as RollupConfig).netMinute;
+    const minute = Math.floor((row[c.time] as number) / 60_000_000) * 60_000_000;
+    if (minute !== this.netMinute) {
+      // 1 s rows come in time order: a new minute closes the open one.
+      this.flushNetMinute();
+      this.netMinute = minute;
+    }
+    let key = '';
+    for (const k of c.keys) key += `${String(row[k])}\u0000`;
+    const m = this.netMinuteRows.get(key);
+    if (m === undefined) {
+      row[c.time] = minute;
+      this.netMinuteRows.set(key, row);
+      return;
+    }
+    for (const i of c.sums) (m[i] as number) += row[i] as number;
+    for (const i of c.maxes) if ((row[i] as number) > (m[i] as number)) m[i] = row[i];
+  }
+
+  private flushNetMinute(): void {
+    if (this.netMinuteRows.size === 0) return;
+    const stmt = this.stmts[(this.cfg as RollupConfig).netMinute.net1m];
+    for (const row of this.netMinuteRows.values()) stmt.run(row);
+    this.netMinuteRows = new Map();
   }
 
   private rememberFlow(v: readonly unknown[], o: number): void {

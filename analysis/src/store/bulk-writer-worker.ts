@@ -8,6 +8,7 @@ import type { BatchTable, RollupConfig } from './batch-insert.js';
 /** What the importing thread sends (see bulk-writer.ts). */
 export type WriterMessage =
   | { op: 'rows'; table: number; values: unknown[]; rows: number }
+  | { op: 'run'; sql: string; params: unknown[] }
   | { op: 'sync'; id: number; flushRollups: boolean }
   | { op: 'close'; id: number };
 
@@ -47,6 +48,31 @@ try {
   fail(err);
 }
 
+/** Rows in the open transaction: commit past this even while batches keep coming (bounds the WAL). */
+const MAX_ROWS_PER_TRANSACTION = 50_000;
+let rowsInTransaction = 0;
+const statements = new Map<string, Database.Statement>();
+let commitScheduled = false;
+
+/** One transaction spans the batches that arrive back to back; it commits when the queue is empty. */
+const commit = (): void => {
+  commitScheduled = false;
+  if (db !== null && db.inTransaction) db.exec('COMMIT');
+  rowsInTransaction = 0;
+};
+
+const commitSoon = (): void => {
+  if (commitScheduled) return;
+  commitScheduled = true;
+  setImmediate(() => {
+    try {
+      commit();
+    } catch (err) {
+      fail(err);
+    }
+  });
+};
+
 port.on('message', (m: WriterMessage) => {
   if (failure !== null || db === null || inserter === null) {
     if (m.op !== 'rows') fail(failure ?? 'store writer closed');
@@ -54,19 +80,40 @@ port.on('message', (m: WriterMessage) => {
   }
   try {
     if (m.op === 'rows') {
-      inserter.insert(m.table, m.values, m.rows);
+      if (!db.inTransaction) db.exec('BEGIN');
+      inserter.insertRows(m.table, m.values, m.rows);
+      rowsInTransaction += m.rows;
+      if (rowsInTransaction >= MAX_ROWS_PER_TRANSACTION) commit();
+      else commitSoon();
       port.postMessage({ op: 'done', rows: m.rows } satisfies WriterReply);
+    } else if (m.op === 'run') {
+      if (!db.inTransaction) db.exec('BEGIN');
+      let stmt = statements.get(m.sql);
+      if (stmt === undefined) {
+        stmt = db.prepare(m.sql);
+        statements.set(m.sql, stmt);
+      }
+      stmt.run(m.params);
+      commitSoon();
+      port.postMessage({ op: 'done', rows: 0 } satisfies WriterReply);
     } else if (m.op === 'sync') {
-      if (m.flushRollups) inserter.flushRollups();
+      if (m.flushRollups) {
+        if (!db.inTransaction) db.exec('BEGIN');
+        inserter.flushRollupRows();
+      }
+      commit();
       port.postMessage({ op: 'synced', id: m.id } satisfies WriterReply);
     } else {
-      inserter.flushRollups();
+      if (!db.inTransaction) db.exec('BEGIN');
+      inserter.flushRollupRows();
+      commit();
       db.close();
       db = null;
       inserter = null;
       port.postMessage({ op: 'synced', id: m.id } satisfies WriterReply);
     }
   } catch (err) {
+    if (db?.inTransaction) db.exec('ROLLBACK');
     fail(err);
   }
 });

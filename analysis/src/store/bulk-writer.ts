@@ -29,6 +29,8 @@ export class BulkWriter {
   private readonly values: unknown[][];
   private readonly rows: number[];
   private readonly inline: BatchInserter | null = null;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
   private worker: Worker | null = null;
   private inFlight = 0;
   private syncId = 0;
@@ -41,6 +43,7 @@ export class BulkWriter {
    * (in-memory databases, or when the worker script is missing).
    */
   constructor(db: Database.Database, private readonly tables: readonly BulkTable[], rollup: RollupConfig | null, workerPath: string | null) {
+    this.db = db;
     this.values = tables.map(() => []);
     this.rows = tables.map(() => 0);
     const url = workerPath === null ? null : writerWorkerUrl();
@@ -71,6 +74,25 @@ export class BulkWriter {
     if (++this.rows[table] >= BATCH_ROWS) this.flushTable(table);
   }
 
+  /**
+   * Runs one write statement in order with the rows handed out before it (on the writer thread when there is one:
+   * while it works, the importing thread's own connection must not write, or the two would contend for the lock).
+   */
+  run(sql: string, params: unknown[]): void {
+    if (this.inline !== null) {
+      let stmt = this.statements.get(sql);
+      if (stmt === undefined) {
+        stmt = this.db.prepare(sql);
+        this.statements.set(sql, stmt);
+      }
+      stmt.run(params);
+      return;
+    }
+    this.flush();
+    this.inFlight++;
+    this.post({ op: 'run', sql, params });
+  }
+
   /** Hands out every partial batch (inline: inserts it now; worker: queues it). */
   flush(): void {
     for (let t = 0; t < this.tables.length; t++) if (this.rows[t] > 0) this.flushTable(t);
@@ -90,6 +112,13 @@ export class BulkWriter {
       this.pressureWaiter = { promise, resolve, reject };
     }
     return this.pressureWaiter.promise;
+  }
+
+  /** Inline writer only: inserts the pending rows and the open rollup rows now (no-op with a writer thread). */
+  flushRollupsInline(): void {
+    if (this.inline === null) return;
+    this.flush();
+    this.inline.flushRollups();
   }
 
   /** Flushes, writes out the open rollup rows and waits until every row handed out so far is committed. */
@@ -114,15 +143,25 @@ export class BulkWriter {
     } finally {
       const w = this.worker;
       this.worker = null;
-      await w.terminate();
+      this.dropPending();
+      await w?.terminate();
     }
   }
 
-  /** Stops the writer thread at once (error paths): rows not yet committed are lost. */
+  /** Stops the writer thread at once (error paths): rows not yet committed are lost, pending ones dropped. */
   abort(): void {
     const w = this.worker;
+    if (w === null) return;
     this.worker = null;
-    if (w !== null) void w.terminate();
+    this.dropPending();
+    void w.terminate();
+  }
+
+  private dropPending(): void {
+    for (let t = 0; t < this.tables.length; t++) {
+      this.values[t] = [];
+      this.rows[t] = 0;
+    }
   }
 
   private request(op: 'sync' | 'close'): Promise<void> {
@@ -151,7 +190,8 @@ export class BulkWriter {
   }
 
   private post(m: WriterMessage): void {
-    (this.worker as Worker).postMessage(m);
+    if (this.worker === null) throw this.error ?? new Error('store writer thread is stopped');
+    this.worker.postMessage(m);
   }
 
   private onReply(m: WriterReply): void {

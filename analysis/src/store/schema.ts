@@ -308,23 +308,17 @@ GROUP BY v.bundle_id, v.layer, v.kind;
 `;
 
 /**
- * Indexes of l7_flow_log, kept up to date during the load: the writer thread has spare time while the importing
- * thread parses, and building them afterwards would add to the import's serial tail.
- */
-export const LOAD_INDEX_DDL = `
-CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
-CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
-`;
-
-/**
- * Other indexes are built once after a bulk load (building them at the end is several times cheaper than keeping them
- * up to date row by row during an import).
+ * Indexes are built once after a bulk load: building them at the end is several times cheaper than keeping them up
+ * to date row by row (measured on the benchmark capture: ~0.8 s of the writer thread's time against ~0.35 s at the
+ * end, and the writer thread is the busier one).
  */
 export const INDEX_DDL = `
 CREATE INDEX IF NOT EXISTS _l4_flow_log_time ON _l4_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l4_flow_log_ips ON _l4_flow_log(ip_0, ip_1, server_port);
 CREATE INDEX IF NOT EXISTS _metrics_net_1s_time ON _metrics_net_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
+CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
+CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
 CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
 `;

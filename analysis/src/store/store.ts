@@ -7,7 +7,7 @@ import type { RollupConfig } from './batch-insert.js';
 import { FIRST_CUSTOM_PROTOCOL_ID, SIGNAL_SOURCES } from './l7-codes.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
-import { INDEX_DDL, LOAD_INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -107,6 +107,9 @@ const TABLE_L7 = 2;
 const TABLE_APP_1S = 3;
 const TABLE_APP_1M = 4;
 const TABLE_L7_FLOW = 5;
+const TABLE_NET_1M = 6;
+const TABLE_VIOLATION = 7;
+const VIOLATION_COLUMNS = ['id', 'bundle_id', 'observation_point_id', 'layer', 'kind', 'message', 'frame_number', 'time', 'bytes_lost', 'count'];
 
 const insertSql = (table: string, cols: readonly string[]): string =>
   `INSERT INTO ${table}(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`;
@@ -122,10 +125,16 @@ export interface StoreOptions {
 export class Store {
   readonly db: Db;
   private readonly bulk: BulkWriter;
-  private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null }>();
-  private readonly insertViolationStmt: Database.Statement;
+  private violationCounts = new Map<string, { count: number; bytes: number; overflowId: number | null; synced: number }>();
   /** L7 protocol name → id in _l7_protocols. */
   private readonly protocolIds = new Map<string, number>();
+  /**
+   * Ids are assigned here rather than by SQLite, so that rows can be written by the writer thread without a round
+   * trip (this store is the only writer while it is open).
+   */
+  private nextViolationId: number;
+  private nextObservationPointId: number;
+  private nextProtocolId: number;
 
   constructor(db: Db, opts: StoreOptions = {}) {
     this.db = db;
@@ -146,11 +155,12 @@ export class Store {
       throw new Error('the file is an SQLite database but not a Rewind one: refusing to write into it');
     }
     db.exec(SCHEMA_DDL);
-    db.exec(LOAD_INDEX_DDL);
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
 
-    this.insertViolationStmt = db.prepare(`INSERT INTO ingest_violations(bundle_id, observation_point_id, layer, kind, message, frame_number, time, bytes_lost, count)
-      VALUES (?,?,?,?,?,?,?,?,?)`);
+    const maxId = (table: string): number => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
+    this.nextViolationId = maxId('ingest_violations') + 1;
+    this.nextObservationPointId = maxId('observation_points') + 1;
+    this.nextProtocolId = Math.max(FIRST_CUSTOM_PROTOCOL_ID, maxId('_l7_protocols') + 1);
     const metricCols = metricColumns();
     const bulkTables: BulkTable[] = [];
     bulkTables[TABLE_FLOW] = { sql: insertSql('_l4_flow_log', FLOW_COLUMNS), width: FLOW_COLUMNS.length };
@@ -159,6 +169,8 @@ export class Store {
     bulkTables[TABLE_APP_1S] = { sql: insertSql('_metrics_app_1s', APP_COLUMNS), width: APP_COLUMNS.length };
     bulkTables[TABLE_APP_1M] = { sql: insertSql('_metrics_app_1m', APP_COLUMNS), width: APP_COLUMNS.length };
     bulkTables[TABLE_L7_FLOW] = { sql: insertSql('_l7_flow', L7_FLOW_COLUMNS), width: L7_FLOW_COLUMNS.length };
+    bulkTables[TABLE_NET_1M] = { sql: insertSql('_metrics_net_1m', metricCols), width: metricCols.length };
+    bulkTables[TABLE_VIOLATION] = { sql: insertSql('ingest_violations', VIOLATION_COLUMNS), width: VIOLATION_COLUMNS.length };
     for (const r of db.prepare('SELECT id, name FROM _l7_protocols').all() as { id: number; name: string }[]) this.protocolIds.set(r.name, r.id);
     const file = db.memory ? null : db.name;
     const rollup: RollupConfig = {
@@ -171,6 +183,12 @@ export class Store {
         }),
       },
       protocols: Object.fromEntries([...this.protocolIds].map(([n, i]) => [i, n])),
+      netMinute: {
+        net1s: TABLE_NET, net1m: TABLE_NET_1M, time: metricCols.indexOf('time'),
+        keys: ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'].map((c) => metricCols.indexOf(c)),
+        sums: NET_METRIC_SUM_COLUMNS.map((c) => metricCols.indexOf(c)),
+        maxes: NET_METRIC_MAX_COLUMNS.map((c) => metricCols.indexOf(c)),
+      },
     };
     this.bulk = new BulkWriter(db, bulkTables, rollup, opts.writerThread === false ? null : file);
   }
@@ -201,9 +219,8 @@ export class Store {
   protocolId(name: string): number {
     let id = this.protocolIds.get(name);
     if (id === undefined) {
-      const max = this.db.prepare('SELECT max(id) FROM _l7_protocols').pluck().get() as number | null;
-      id = Math.max(FIRST_CUSTOM_PROTOCOL_ID, (max ?? 0) + 1);
-      this.db.prepare('INSERT INTO _l7_protocols(id, name) VALUES (?, ?)').run(id, name);
+      id = this.nextProtocolId++;
+      this.bulk.run('INSERT INTO _l7_protocols(id, name) VALUES (?, ?)', [id, name]);
       this.protocolIds.set(name, id);
     }
     return id;
@@ -223,29 +240,30 @@ export class Store {
   }
 
   finishBundle(id: number, f: BundleFinish): void {
-    this.flush();
-    this.db.prepare(`UPDATE bundles SET format=?, gzip=?, format_version=?, host=?, writer=?, sections=?, interfaces=?, packets=?,
+    this.bulk.run(`UPDATE bundles SET format=?, gzip=?, format_version=?, host=?, writer=?, sections=?, interfaces=?, packets=?,
       bytes=?, first_time=?, last_time=?, flows=?, truncated_tail_bytes=?, unknown_blocks=?, violations=?, status=?, error=?,
-      import_duration=? WHERE id=?`).run(
+      import_duration=? WHERE id=?`, [
       f.format ?? null, f.gzip ? 1 : 0, f.formatVersion ?? null, f.host ?? null, f.writer ?? null, f.sections, f.interfaces,
       f.packets, f.bytes, f.firstTime, f.lastTime, f.flows, f.truncatedTailBytes, JSON.stringify(f.unknownBlocks),
       f.violations, f.status, f.error ?? null, f.importDuration, id,
-    );
+    ]);
+    this.flush();
   }
 
   addObservationPoint(o: ObservationPointRow): number {
-    const r = this.db.prepare(`INSERT INTO observation_points(bundle_id, section_index, interface_index, name, description, link_type,
-      link_type_name, snap_len, host, tap_side, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?)`).run(
-      o.bundleId, o.sectionIndex, o.interfaceIndex, o.name, o.description ?? null, o.linkType, o.linkTypeName,
+    const id = this.nextObservationPointId++;
+    this.bulk.run(`INSERT INTO observation_points(id, bundle_id, section_index, interface_index, name, description, link_type,
+      link_type_name, snap_len, host, tap_side, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, [
+      id, o.bundleId, o.sectionIndex, o.interfaceIndex, o.name, o.description ?? null, o.linkType, o.linkTypeName,
       o.snapLen ?? null, o.host ?? null, o.tapSide ?? 'unknown', o.metadata === undefined ? null : JSON.stringify(o.metadata),
-    );
-    return Number(r.lastInsertRowid);
+    ]);
+    return id;
   }
 
   updateObservationPoint(id: number, s: ObservationPointStats): void {
-    this.db.prepare(`UPDATE observation_points SET packets=?, bytes=?, first_time=?, last_time=?,
-      if_recv=coalesce(?, if_recv), if_drop=coalesce(?, if_drop), os_drop=coalesce(?, os_drop) WHERE id=?`)
-      .run(s.packets, s.bytes, s.firstTime, s.lastTime, s.ifRecv ?? null, s.ifDrop ?? null, s.osDrop ?? null, id);
+    this.bulk.run(`UPDATE observation_points SET packets=?, bytes=?, first_time=?, last_time=?,
+      if_recv=coalesce(?, if_recv), if_drop=coalesce(?, if_drop), os_drop=coalesce(?, os_drop) WHERE id=?`,
+    [s.packets, s.bytes, s.firstTime, s.lastTime, s.ifRecv ?? null, s.ifDrop ?? null, s.osDrop ?? null, id]);
   }
 
   addFlow(f: FlowRecord, bundleId: number): void {
@@ -279,29 +297,33 @@ export class Store {
     const key = `${v.bundleId}\u0000${v.layer}\u0000${v.kind}`;
     let c = this.violationCounts.get(key);
     if (!c) {
-      c = { count: 0, bytes: 0, overflowId: null };
+      c = { count: 0, bytes: 0, overflowId: null, synced: 0 };
       this.violationCounts.set(key, c);
     }
     c.count++;
     if (c.count <= VIOLATION_DETAIL_LIMIT) {
-      this.insertViolationStmt.run(v.bundleId, v.observationPointId ?? null, v.layer, v.kind, v.message, v.frameNumber ?? null,
-        v.time ?? null, v.bytesLost ?? null, 1);
+      this.bulk.row(TABLE_VIOLATION).push(this.nextViolationId++, v.bundleId, v.observationPointId ?? null, v.layer, v.kind, v.message,
+        v.frameNumber ?? null, v.time ?? null, v.bytesLost ?? null, 1);
+      this.bulk.end(TABLE_VIOLATION);
       return;
     }
     c.bytes += v.bytesLost ?? 0;
     if (c.overflowId === null) {
-      const r = this.insertViolationStmt.run(v.bundleId, null, v.layer, v.kind,
+      c.overflowId = this.nextViolationId++;
+      this.bulk.row(TABLE_VIOLATION).push(c.overflowId, v.bundleId, null, v.layer, v.kind,
         `further ${v.kind} violations beyond the first ${VIOLATION_DETAIL_LIMIT} (first at frame ${v.frameNumber ?? '?'}): ${v.message}`,
         v.frameNumber ?? null, v.time ?? null, v.bytesLost ?? null, 1);
-      c.overflowId = Number(r.lastInsertRowid);
+      this.bulk.end(TABLE_VIOLATION);
     }
   }
 
   /** Writes the counts of overflow violation rows (called before commit points). */
   private syncViolationOverflow(): void {
-    const upd = this.db.prepare('UPDATE ingest_violations SET count = ?, bytes_lost = ? WHERE id = ?');
     for (const c of this.violationCounts.values()) {
-      if (c.overflowId !== null) upd.run(c.count - VIOLATION_DETAIL_LIMIT, c.bytes || null, c.overflowId);
+      if (c.overflowId !== null && c.synced !== c.count) {
+        c.synced = c.count;
+        this.bulk.run('UPDATE ingest_violations SET count = ?, bytes_lost = ? WHERE id = ?', [c.count - VIOLATION_DETAIL_LIMIT, c.bytes || null, c.overflowId]);
+      }
     }
   }
 
@@ -311,13 +333,13 @@ export class Store {
     this.syncViolationOverflow();
   }
 
-  /** Finishes a bulk load: the 1-minute rollup and the indexes. */
+  /** Finishes a bulk load (after drain()): builds the indexes. The 1-minute rollups are written as the rows arrive. */
   finishImport(): void {
-    this.rollupMinutes();
+    this.flush();
     this.db.exec(INDEX_DDL);
   }
 
-  /** Rebuilds the 1-minute rollup of the network metrics from the 1-second table. */
+  /** Rebuilds the 1-minute rollup of the network metrics from the 1-second table (repair; imports write it as they go). */
   rollupMinutes(): void {
     this.flush();
     const keys = ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'];
@@ -333,17 +355,25 @@ export class Store {
 
   /** Drains the writer thread, stops it and closes the database. */
   async closeAsync(): Promise<void> {
+    if (!this.db.open) return;
     this.flush();
     await this.bulk.close();
-    this.close();
+    this.closeDatabase();
   }
 
   /** Closes at once; with a writer thread, rows not yet drained are lost (use closeAsync after an import). */
   close(): void {
-    this.bulk.abort();
     if (!this.db.open) return;
-    this.syncViolationOverflow();
-    this.bulk.flush();
+    if (this.bulk.usesWorker) {
+      this.bulk.abort();
+    } else {
+      this.flush();
+      this.bulk.flushRollupsInline();
+    }
+    this.closeDatabase();
+  }
+
+  private closeDatabase(): void {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.pragma('journal_mode = DELETE');
