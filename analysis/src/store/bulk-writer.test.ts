@@ -18,7 +18,7 @@ function dump(db: string): Record<string, unknown[]> {
   try {
     const out: Record<string, unknown[]> = {};
     for (const t of ['_l4_flow_log', '_l7_flow', '_l7_flow_log', '_metrics_net_1s', '_metrics_net_1m', '_metrics_app_1s', '_metrics_app_1m', 'ingest_violations', 'observation_points', '_l7_protocols']) {
-      out[t] = h.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4, 5`).raw().all();
+      out[t] = h.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).raw().all();
     }
     return out;
   } finally {
