@@ -38,6 +38,29 @@ interface Fields {
   uberTraceId?: string;
 }
 
+/** Every property set up front: one object shape for V8 whatever headers the message carries. */
+function resetFields(f: Fields): Fields {
+  f.host = undefined;
+  f.contentLength = -1;
+  f.badContentLength = false;
+  f.chunked = false;
+  f.upgrade = undefined;
+  f.connectionUpgrade = false;
+  f.contentType = undefined;
+  f.userAgent = undefined;
+  f.xRequestId = undefined;
+  f.xForwardedFor = undefined;
+  f.traceparent = undefined;
+  f.sw8 = undefined;
+  f.b3 = undefined;
+  f.xB3TraceId = undefined;
+  f.xB3SpanId = undefined;
+  f.uberTraceId = undefined;
+  return f;
+}
+
+const scratchFields: Fields = resetFields({ contentLength: -1, badContentLength: false, chunked: false, connectionUpgrade: false });
+
 /** RFC 9110 tchar: the bytes a method token may hold. */
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
@@ -63,6 +86,14 @@ function eqLower(b: Buffer, s: number, lit: string): boolean {
 function sameBytes(b: Buffer, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (b[i] !== s.charCodeAt(i)) return false;
   return true;
+}
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
 }
 
 function isOws(b: number): boolean {
@@ -175,6 +206,32 @@ function valueString(b: Buffer, s: number, e: number): string {
   return b.toString('latin1', s, e);
 }
 
+/**
+ * Strings of header values that repeat across messages (Host, User-Agent, Content-Type): a small direct-mapped cache
+ * checked byte by byte, so a repeated value is one string object (no allocation, its hash computed once).
+ */
+const VALUE_CACHE_SIZE = 256;
+const valueCache: (string | undefined)[] = new Array<string | undefined>(VALUE_CACHE_SIZE).fill(undefined);
+const MAX_CACHED_VALUE = 256;
+
+function repeatedValue(b: Buffer, s: number, e: number): string {
+  while (s < e && isOws(b[s])) s++;
+  while (e > s && isOws(b[e - 1])) e--;
+  const n = e - s;
+  if (n === 0) return '';
+  if (n > MAX_CACHED_VALUE) return b.toString('latin1', s, e);
+  const slot = (n * 31 + b[s] * 7 + b[e - 1] * 13 + b[s + (n >> 1)]) & (VALUE_CACHE_SIZE - 1);
+  const c = valueCache[slot];
+  if (c !== undefined && c.length === n) {
+    let i = 0;
+    while (i < n && c.charCodeAt(i) === b[s + i]) i++;
+    if (i === n) return c;
+  }
+  const v = b.toString('latin1', s, e);
+  valueCache[slot] = v;
+  return v;
+}
+
 /** Decimal Content-Length (first value of a list); -2 when malformed. */
 function contentLength(b: Buffer, s: number, e: number): number {
   while (s < e && isOws(b[s])) s++;
@@ -211,7 +268,7 @@ function readField(b: Buffer, s: number, e: number, f: Fields): void {
       if (f.sw8 === undefined && eqLower(b, s, 'sw8')) f.sw8 = valueString(b, v, e);
       break;
     case 4:
-      if (f.host === undefined && eqLower(b, s, 'host')) f.host = valueString(b, v, e);
+      if (f.host === undefined && eqLower(b, s, 'host')) f.host = repeatedValue(b, v, e);
       break;
     case 7:
       if (f.upgrade === undefined && eqLower(b, s, 'upgrade')) f.upgrade = valueString(b, v, e);
@@ -219,7 +276,7 @@ function readField(b: Buffer, s: number, e: number, f: Fields): void {
     case 10:
       if (eqLower(b, s, 'connection')) {
         if (containsLower(b, v, e, 'upgrade')) f.connectionUpgrade = true;
-      } else if (f.userAgent === undefined && eqLower(b, s, 'user-agent')) f.userAgent = valueString(b, v, e);
+      } else if (f.userAgent === undefined && eqLower(b, s, 'user-agent')) f.userAgent = repeatedValue(b, v, e);
       break;
     case 11:
       if (f.traceparent === undefined && eqLower(b, s, 'traceparent')) f.traceparent = valueString(b, v, e);
@@ -230,7 +287,8 @@ function readField(b: Buffer, s: number, e: number, f: Fields): void {
         // Media type only: parameters (charset, boundary) make the value long and unbounded.
         let ce = v;
         while (ce < e && b[ce] !== 0x3b) ce++;
-        f.contentType = valueString(b, v, ce).toLowerCase();
+        const ct = repeatedValue(b, v, ce);
+        f.contentType = hasUpper(ct) ? ct.toLowerCase() : ct;
       } else if (f.xRequestId === undefined && eqLower(b, s, 'x-request-id')) f.xRequestId = valueString(b, v, e);
       else if (f.xB3TraceId === undefined && eqLower(b, s, 'x-b3-traceid')) f.xB3TraceId = valueString(b, v, e);
       break;
@@ -305,23 +363,40 @@ function applyFields(m: L7Message, f: Fields): void {
   if (f.xForwardedFor) m.httpRealClient = f.xForwardedFor;
   if (f.userAgent !== undefined || f.contentType !== undefined || f.upgrade !== undefined) {
     // Interned: messages with equal values share one object (never mutated once made), which saves allocations
-    // and lets the row writer reuse its JSON. Bounded: cleared when it grows past ATTRIBUTE_CACHE_SIZE.
-    const key = `${f.userAgent ?? ''}\u0000${f.contentType ?? ''}\u0000${f.upgrade ?? ''}`;
-    let a = internedAttributes.get(key);
+    // and lets the row writer reuse its JSON. Keyed by the (mostly cached, see repeatedValue) value strings.
+    // Bounded: cleared when it holds ATTRIBUTE_CACHE_SIZE objects.
+    const ua = f.userAgent ?? '';
+    const ct = f.contentType ?? '';
+    const up = f.upgrade ?? '';
+    let byCt = internedAttributes.get(ua);
+    if (byCt === undefined) {
+      byCt = new Map();
+      internedAttributes.set(ua, byCt);
+    }
+    let byUp = byCt.get(ct);
+    if (byUp === undefined) {
+      byUp = new Map();
+      byCt.set(ct, byUp);
+    }
+    let a = byUp.get(up);
     if (a === undefined) {
       a = {};
       if (f.userAgent) a['user-agent'] = f.userAgent;
       if (f.contentType) a['content-type'] = f.contentType;
       if (f.upgrade) a.upgrade = f.upgrade;
-      if (internedAttributes.size >= ATTRIBUTE_CACHE_SIZE) internedAttributes.clear();
-      internedAttributes.set(key, a);
+      if (++internedCount > ATTRIBUTE_CACHE_SIZE) {
+        internedAttributes.clear();
+        internedCount = 0;
+      }
+      byUp.set(up, a);
     }
     m.attributes = a;
   }
 }
 
 const ATTRIBUTE_CACHE_SIZE = 4096;
-const internedAttributes = new Map<string, Record<string, string>>();
+const internedAttributes = new Map<string, Map<string, Map<string, Record<string, string>>>>();
+let internedCount = 0;
 
 /** Parses one HTTP/1 message from `bytes` (a message boundary), or skips the body in progress. */
 export function parseHttp1(dir: FlowDirection, bytes: Buffer, state: Http1State, ctx: ParseContext): ParseResult {
@@ -406,13 +481,8 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     target = b.toString('utf8', ts, te);
   }
 
-  // Header fields up to the empty line.
-  // Every property set up front: one object shape for V8 whatever headers the message carries.
-  const f: Fields = {
-    host: undefined, contentLength: -1, badContentLength: false, chunked: false, upgrade: undefined, connectionUpgrade: false,
-    contentType: undefined, userAgent: undefined, xRequestId: undefined, xForwardedFor: undefined, traceparent: undefined,
-    sw8: undefined, b3: undefined, xB3TraceId: undefined, xB3SpanId: undefined, uberTraceId: undefined,
-  };
+  // Header fields up to the empty line, into the one scratch object (parseHead never re-enters).
+  const f = resetFields(scratchFields);
   let pos = first + 1;
   for (;;) {
     const lf = b.indexOf(10, pos);
