@@ -88,9 +88,31 @@ export interface AppSample {
   rrt: number;
 }
 
+interface OpenRow extends AppMetricsRow {
+  /** Handed to the sink: a later record for the same key starts a new row. */
+  flushed?: boolean;
+}
+
+/** The row one (group, endpoint) used last, so that the next record of the same interval skips the full key. */
+interface Cell {
+  row: OpenRow | null;
+}
+
+/** Per flow: its group key (observation point, client, server, port, protocol) and its endpoint cells. */
+interface Group {
+  protocol: string;
+  key: string;
+  cells: Map<string, Cell>;
+}
+
+/** Groups kept for the fast path; past it they are forgotten (rebuilt on the next record). */
+const MAX_GROUPS = 100_000;
+
 /** Aggregates records per interval; rows that ended over `lagSeconds` before the newest record are handed out. */
 export class AppMetricsAggregator {
-  private readonly rows = new Map<string, AppMetricsRow>();
+  private readonly rows = new Map<string, OpenRow>();
+  private readonly groupsByFlow = new WeakMap<object, Group>();
+  private groups = new Map<string, Map<string, Cell>>();
   private newestSec = -Infinity;
   private lastFlushSec = -Infinity;
   private readonly sample: AppSample = {
@@ -124,22 +146,53 @@ export class AppMetricsAggregator {
     s.hasResponse = r.response !== undefined;
     s.status = r.status;
     s.rrt = r.request && r.response ? Math.max(0, r.response.tsUs - r.request.tsUs) : 0;
-    this.addSample(s);
+    this.addSample(s, flow);
   }
 
-  addSample(s: AppSample): void {
+  /**
+   * Adds one record. `flowRef`, an object that stands for the record's flow (the same object for every record of
+   * it), lets consecutive records of a flow find their row without building the full key.
+   */
+  addSample(s: AppSample, flowRef?: object): void {
     const slot = Math.floor(s.tsUs / this.intervalUs) * this.intervalUs;
     const sec = Math.floor(s.tsUs / US_PER_S);
-    const ip0 = this.perClient ? s.ip0 : '';
-    const key = `${slot}|${s.observationPointId}|${ip0}|${s.ip1}|${s.serverPort}|${s.protocol}|${s.endpoint}`;
-    let row = this.rows.get(key);
-    if (row === undefined) {
-      row = {
-        time: slot, observationPointId: s.observationPointId, ip0, ip1: s.ip1, serverPort: s.serverPort, l7Protocol: s.protocol,
-        endpoint: s.endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
-        rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
-      };
-      this.rows.set(key, row);
+    let cell: Cell | undefined;
+    let groupKey: string | undefined;
+    if (flowRef !== undefined) {
+      let g = this.groupsByFlow.get(flowRef);
+      if (g === undefined || g.protocol !== s.protocol) {
+        const key = `${s.observationPointId}|${this.perClient ? s.ip0 : ''}|${s.ip1}|${s.serverPort}|${s.protocol}`;
+        let cells = this.groups.get(key);
+        if (cells === undefined) {
+          if (this.groups.size >= MAX_GROUPS) this.groups = new Map();
+          cells = new Map();
+          this.groups.set(key, cells);
+        }
+        g = { protocol: s.protocol, key, cells };
+        this.groupsByFlow.set(flowRef, g);
+      }
+      groupKey = g.key;
+      cell = g.cells.get(s.endpoint);
+      if (cell === undefined) {
+        cell = { row: null };
+        g.cells.set(s.endpoint, cell);
+      }
+    }
+    let row = cell?.row ?? null;
+    if (row === null || row.time !== slot || row.flushed === true) {
+      const ip0 = this.perClient ? s.ip0 : '';
+      const key = groupKey !== undefined ? `${slot}|${groupKey}|${s.endpoint}`
+        : `${slot}|${s.observationPointId}|${ip0}|${s.ip1}|${s.serverPort}|${s.protocol}|${s.endpoint}`;
+      row = this.rows.get(key) ?? null;
+      if (row === null) {
+        row = {
+          time: slot, observationPointId: s.observationPointId, ip0, ip1: s.ip1, serverPort: s.serverPort, l7Protocol: s.protocol,
+          endpoint: s.endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
+          rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
+        };
+        this.rows.set(key, row);
+      }
+      if (cell !== undefined) cell.row = row;
     }
     if (s.hasRequest) row.request++;
     if (s.hasResponse) row.response++;
@@ -170,6 +223,7 @@ export class AppMetricsAggregator {
     const limit = sec * US_PER_S;
     for (const [k, row] of this.rows) {
       if (row.time + this.intervalUs <= limit) {
+        row.flushed = true;
         this.sink(row);
         this.rows.delete(k);
       }
@@ -177,7 +231,10 @@ export class AppMetricsAggregator {
   }
 
   flushAll(): void {
-    for (const row of this.rows.values()) this.sink(row);
+    for (const row of this.rows.values()) {
+      row.flushed = true;
+      this.sink(row);
+    }
     this.rows.clear();
   }
 }

@@ -37,10 +37,10 @@ export class AppRollup {
     this.perMinute = new AppMetricsAggregator((row) => emit(true, appRowValues(row)), 60_000_000, true);
   }
 
-  /** Adds one record (an l7_flow_log row with its flow's fields). */
-  add(s: AppSample): void {
-    this.perSecond.addSample(s);
-    this.perMinute.addSample(s);
+  /** Adds one record (an l7_flow_log row with its flow's fields); `flowRef` stands for its flow (see addSample). */
+  add(s: AppSample, flowRef?: object): void {
+    this.perSecond.addSample(s, flowRef);
+    this.perMinute.addSample(s, flowRef);
   }
 
   /** Hands out every open row (end of a bundle). */

@@ -190,7 +190,7 @@ export class BatchInserter {
     s.hasResponse = type !== 'request';
     s.status = RESPONSE_STATUSES[v[o + L.responseStatus] as number] ?? 'unknown';
     s.rrt = (v[o + L.responseDuration] as number | null) ?? 0;
-    (this.rollup as AppRollup).add(s);
+    (this.rollup as AppRollup).add(s, f);
   }
 }
 

@@ -155,6 +155,7 @@ export class Store {
       throw new Error('the file is an SQLite database but not a Rewind one: refusing to write into it');
     }
     db.exec(SCHEMA_DDL);
+    db.exec(INDEX_DDL);
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
 
     const maxId = (table: string): number => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
