@@ -55,6 +55,7 @@ const MAX_FLOWS = 200_000;
 export class BatchInserter {
   private readonly stmts: Database.Statement[];
   private readonly widths: number[];
+  private readonly rowBuffers: unknown[][];
   private readonly rollup: AppRollup | null = null;
   private readonly cfg: RollupConfig | null;
   private readonly flows = new Map<number, FlowInfo>();
@@ -74,6 +75,7 @@ export class BatchInserter {
   constructor(db: Database.Database, tables: readonly BatchTable[], rollup: RollupConfig | null) {
     this.stmts = tables.map((t) => db.prepare(t.sql));
     this.widths = tables.map((t) => t.width);
+    this.rowBuffers = tables.map((t) => new Array<unknown>(t.width).fill(null));
     this.cfg = rollup;
     if (rollup !== null) {
       const s1 = this.stmts[rollup.app1s];
@@ -93,12 +95,14 @@ export class BatchInserter {
     const width = this.widths[table];
     const cfg = this.cfg;
     const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : table === cfg.netMinute.net1s ? 3 : 0;
+    // One reused array per table holds the row being bound (a slice per row was the writer's main garbage).
+    const row = this.rowBuffers[table];
     for (let r = 0, o = 0; r < rows; r++, o += width) {
-      const row = v.slice(o, o + width);
+      for (let i = 0; i < width; i++) row[i] = v[o + i];
       stmt.run(row);
       if (kind === 1) this.rollRecord(v, o);
       else if (kind === 2) this.rememberFlow(v, o);
-      else if (kind === 3) this.rollNetMinute(row);
+      else if (kind === 3) this.rollNetMinute(v.slice(o, o + width));
     }
   }
 

@@ -61,16 +61,23 @@ const commit = (): void => {
   rowsInTransaction = 0;
 };
 
+/**
+ * Commit a little later rather than as soon as the queue is empty: the producer's batches come a few ms apart, and
+ * each commit costs (WAL frames, checkpoints). A sync commits at once.
+ */
+const COMMIT_DELAY_MS = 25;
+
 const commitSoon = (): void => {
   if (commitScheduled) return;
   commitScheduled = true;
-  setImmediate(() => {
+  setTimeout(() => {
+    if (!commitScheduled) return;
     try {
       commit();
     } catch (err) {
       fail(err);
     }
-  });
+  }, COMMIT_DELAY_MS);
 };
 
 port.on('message', (m: WriterMessage) => {
