@@ -178,6 +178,10 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 			}
 		}
 	}
+	/* Per-CPU scratch slots: one per possible CPU. */
+	struct bpf_map *scratch = bpf_object__find_map_by_name(t->obj, "scratch_map");
+	int ncpu = libbpf_num_possible_cpus();
+	if (scratch && ncpu > 0) bpf_map__set_max_entries(scratch, (uint32_t)ncpu);
 	int err = bpf_object__load(t->obj);
 	if (err) {
 		char msg[4400];

@@ -14,7 +14,8 @@ export const EVENT_KIND = { data: 1, sockOpen: 2, sockClose: 3 } as const;
 export const DIRECTION = { egress: 0, ingress: 1 } as const;
 export const ROLE_NAMES = ['unknown', 'client', 'server'] as const;
 export const SYSCALL_NAMES: Record<number, string> = {
-  1: 'write', 2: 'read', 3: 'sendto', 4: 'recvfrom', 5: 'connect', 6: 'accept4', 7: 'close', 8: 'accept',
+  1: 'write', 2: 'read', 3: 'sendto', 4: 'recvfrom', 5: 'connect', 6: 'accept4', 7: 'close', 8: 'accept', 9: 'writev',
+  10: 'readv', 11: 'sendmsg', 12: 'recvmsg',
 };
 export const FLAG_TLS = 1;
 export const FLAG_TRUNCATED = 2;

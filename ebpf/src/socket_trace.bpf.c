@@ -36,7 +36,8 @@ struct {
 
 /* Syscall in flight per thread, from enter to exit. */
 struct io_args {
-	__u64 buf;
+	__u64 buf;    /* the buffer, or the struct iovec array when iovcnt > 0 */
+	__u64 iovcnt; /* 0 = plain buffer */
 	__u32 fd;
 	__u32 tcp_seq;
 	__u8 syscall;
@@ -85,14 +86,17 @@ struct {
 	__type(value, __u64);
 } sequences SEC(".maps");
 
-/* Scratch space for one event: header + the largest payload (too big for the BPF stack). */
+/* Scratch space for one event: header + payload (too big for the BPF stack). Twice the largest payload, so that
+ * the verifier can see every (offset < MAX) + (length < MAX) copy of a vectored syscall stay inside. */
 struct scratch {
 	struct rw_event ev;
-	__u8 payload[RW_PAYLOAD_MAX];
+	__u8 payload[2 * RW_PAYLOAD_MAX];
 };
 
+/* One slot per CPU (an array, not a per-CPU array: per-CPU values are limited to 32 KiB). The loader sizes it to
+ * the number of possible CPUs before loading. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct scratch);
@@ -220,7 +224,7 @@ static __always_inline __u64 trace_id_for(__u32 tid, __u8 dir)
 	return tt->id;
 }
 
-static __always_inline int io_enter(__u32 fd, __u64 buf, __u8 syscall, __u8 dir)
+static __always_inline int io_enter(__u32 fd, __u64 buf, __u64 iovcnt, __u8 syscall, __u8 dir)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!traced_process(pid_tgid >> 32))
@@ -233,7 +237,7 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u8 syscall, __u8 dir)
 	__u16 family;
 	if (!inet_family(sk, &family) || !port_selected(sk))
 		return 0;
-	struct io_args a = { .buf = buf, .fd = fd, .syscall = syscall, .direction = dir, .tcp_seq = 0 };
+	struct io_args a = { .buf = buf, .iovcnt = iovcnt, .fd = fd, .syscall = syscall, .direction = dir, .tcp_seq = 0 };
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 		a.tcp_seq = dir == RW_DIR_EGRESS ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq);
@@ -256,10 +260,12 @@ static __always_inline int io_exit(long ret)
 	__u16 family;
 	if (!sk || !inet_family(sk, &family))
 		return 0;
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
-	if (!s)
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &cpu);
+	if (!s) {
+		count(RW_CNT_DROPPED, 1);
 		return 0;
+	}
 	struct sock_info *si = sock_info_of(sk, RW_ROLE_UNKNOWN);
 	struct rw_event *ev = &s->ev;
 	__u32 tid = (__u32)pid_tgid;
@@ -290,14 +296,36 @@ static __always_inline int io_exit(long ret)
 	__u32 limit = cfg_payload_bytes;
 	if (limit > RW_PAYLOAD_MAX)
 		limit = RW_PAYLOAD_MAX;
-	__u32 n = ret < limit ? (__u32)ret : limit;
-	if (n < (__u32)ret)
+	__u32 want = ret < limit ? (__u32)ret : limit;
+	if (want < (__u32)ret)
 		ev->flags |= RW_FLAG_TRUNCATED;
-	n &= (RW_PAYLOAD_MAX - 1) | RW_PAYLOAD_MAX; /* bound for the verifier: n ≤ RW_PAYLOAD_MAX */
-	if (n > RW_PAYLOAD_MAX)
-		n = RW_PAYLOAD_MAX;
-	if (bpf_probe_read_user(s->payload, n, (void *)args.buf))
-		n = 0;
+	__u32 n = 0;
+	if (args.iovcnt == 0) {
+		n = want & (2 * RW_PAYLOAD_MAX - 1);
+		if (n > RW_PAYLOAD_MAX)
+			n = RW_PAYLOAD_MAX;
+		if (bpf_probe_read_user(s->payload, n, (void *)args.buf))
+			n = 0;
+	} else {
+		/* Vectored: the first RW_MAX_IOV iovecs, in order, up to `want` bytes. */
+		for (int i = 0; i < RW_MAX_IOV; i++) {
+			if (i >= args.iovcnt || n >= want)
+				break;
+			struct iovec iov;
+			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(args.buf + i * sizeof(struct iovec))))
+				break;
+			__u32 len = iov.iov_len < want - n ? (__u32)iov.iov_len : want - n;
+			__u32 off = n & (RW_PAYLOAD_MAX - 1);
+			len &= RW_PAYLOAD_MAX - 1;
+			if (len == 0)
+				continue;
+			if (bpf_probe_read_user(&s->payload[off], len, iov.iov_base))
+				break;
+			n = off + len;
+		}
+		if (n < want)
+			ev->flags |= RW_FLAG_TRUNCATED;
+	}
 	ev->cap_len = n;
 	__u64 size = sizeof(struct rw_event) + n;
 	if (size > sizeof(struct scratch))
@@ -314,7 +342,7 @@ static __always_inline int io_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_write")
 int rw_enter_write(struct trace_event_raw_sys_enter *ctx)
 {
-	return io_enter(ctx->args[0], ctx->args[1], RW_SYS_WRITE, RW_DIR_EGRESS);
+	return io_enter(ctx->args[0], ctx->args[1], 0, RW_SYS_WRITE, RW_DIR_EGRESS);
 }
 
 SEC("tracepoint/syscalls/sys_exit_write")
@@ -326,7 +354,7 @@ int rw_exit_write(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_read")
 int rw_enter_read(struct trace_event_raw_sys_enter *ctx)
 {
-	return io_enter(ctx->args[0], ctx->args[1], RW_SYS_READ, RW_DIR_INGRESS);
+	return io_enter(ctx->args[0], ctx->args[1], 0, RW_SYS_READ, RW_DIR_INGRESS);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")
@@ -338,7 +366,7 @@ int rw_exit_read(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int rw_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return io_enter(ctx->args[0], ctx->args[1], RW_SYS_SENDTO, RW_DIR_EGRESS);
+	return io_enter(ctx->args[0], ctx->args[1], 0, RW_SYS_SENDTO, RW_DIR_EGRESS);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
@@ -350,13 +378,109 @@ int rw_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int rw_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 {
-	return io_enter(ctx->args[0], ctx->args[1], RW_SYS_RECVFROM, RW_DIR_INGRESS);
+	return io_enter(ctx->args[0], ctx->args[1], 0, RW_SYS_RECVFROM, RW_DIR_INGRESS);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 int rw_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
 {
 	return io_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int rw_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], ctx->args[2] ? ctx->args[2] : 1, RW_SYS_WRITEV, RW_DIR_EGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int rw_exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int rw_enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], ctx->args[2] ? ctx->args[2] : 1, RW_SYS_READV, RW_DIR_INGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int rw_exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret);
+}
+
+/* sendmsg / recvmsg: the iovec array and its length come from the user's struct msghdr. */
+static __always_inline int msg_enter(__u32 fd, __u64 msg, __u8 syscall, __u8 dir)
+{
+	struct user_msghdr m;
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg))
+		return 0;
+	if (!m.msg_iov || m.msg_iovlen == 0)
+		return 0;
+	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen, syscall, dir);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int rw_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], ctx->args[1], RW_SYS_SENDMSG, RW_DIR_EGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int rw_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int rw_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], ctx->args[1], RW_SYS_RECVMSG, RW_DIR_INGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int rw_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret);
+}
+
+/* close() of a traced socket: an event, and the socket's entry goes (its address may be reused). */
+SEC("tracepoint/syscalls/sys_enter_close")
+int rw_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced_process(pid_tgid >> 32))
+		return 0;
+	struct sock *sk = sock_of_fd(ctx->args[0]);
+	if (!sk)
+		return 0;
+	__u64 key = (__u64)sk;
+	struct sock_info *si = bpf_map_lookup_elem(&sockets, &key);
+	if (!si)
+		return 0;
+	__u16 family;
+	if (!inet_family(sk, &family))
+		return 0;
+	struct rw_event ev = {};
+	ev.ts_ns = bpf_ktime_get_ns();
+	ev.socket_id = si->id;
+	ev.cap_seq = si->cap_seq;
+	ev.pid = pid_tgid >> 32;
+	ev.tid = (__u32)pid_tgid;
+	ev.fd = ctx->args[0];
+	ev.kind = RW_EV_SOCK_CLOSE;
+	ev.role = si->role;
+	ev.syscall = RW_SYS_CLOSE;
+	fill_tuple(&ev, sk, family);
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	bpf_map_delete_elem(&sockets, &key);
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count(RW_CNT_DROPPED, 1);
+	else
+		count(RW_CNT_EVENTS, 1);
+	return 0;
 }
 
 /* Roles: connect() makes the caller the client of the socket, accept() the server of the socket it returns. */

@@ -31,6 +31,13 @@
 #define RW_SYS_ACCEPT4 6
 #define RW_SYS_CLOSE 7
 #define RW_SYS_ACCEPT 8
+#define RW_SYS_WRITEV 9
+#define RW_SYS_READV 10
+#define RW_SYS_SENDMSG 11
+#define RW_SYS_RECVMSG 12
+
+/* iovecs copied per vectored syscall (the rest of the bytes count in syscall_len, not in the payload) */
+#define RW_MAX_IOV 8
 
 /* flags */
 #define RW_FLAG_TLS 1        /* plaintext from an OpenSSL uprobe (not from the syscall) */
