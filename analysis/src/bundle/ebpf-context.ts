@@ -54,6 +54,8 @@ export interface EbpfContext {
   capturedLen: number;
   /** Payload is plaintext taken from a TLS library probe rather than the socket. */
   tls: boolean;
+  /** The process's role on the socket: client after connect(), server after accept() (absent = unknown). */
+  role?: 'unknown' | 'client' | 'server';
 }
 
 /** Layout version this code writes; decoders read any version ≥ 1 whose data is long enough. */
@@ -66,7 +68,7 @@ const FLAG_TLS = 0x01;
 /**
  * Encodes the context (the bytes after the PEN). Layout, little-endian:
  *  0 u16 kind = 1 · 2 u16 version = 1 · 4 u8 direction (0 unknown, 1 ingress, 2 egress) · 5 u8 syscall code ·
- *  6 u8 flags (bit 0 TLS) · 7 u8 reserved · 8 u32 pid · 12 u32 tid · 16 i32 fd · 20 u32 tcp_seq ·
+ *  6 u8 flags (bit 0 TLS) · 7 u8 role (0 unknown, 1 client, 2 server; 0 in writers before it) · 8 u32 pid · 12 u32 tid · 16 i32 fd · 20 u32 tcp_seq ·
  *  24 u64 socket id · 32 u64 syscall trace id · 40 u64 cap_seq · 48 u32 syscall length ·
  *  52 u32 captured length · 56 char[16] comm (NUL-padded) · 72 end.
  */
@@ -78,6 +80,7 @@ export function encodeEbpfContext(ctx: EbpfContext): Buffer {
   const code = SYSCALLS.indexOf(ctx.syscall);
   b.writeUInt8(code < 0 ? 0 : code, 5);
   b.writeUInt8(ctx.tls ? FLAG_TLS : 0, 6);
+  b.writeUInt8(ctx.role === 'client' ? 1 : ctx.role === 'server' ? 2 : 0, 7);
   b.writeUInt32LE(ctx.pid >>> 0, 8);
   b.writeUInt32LE(ctx.tid >>> 0, 12);
   b.writeInt32LE(ctx.fd | 0, 16);
@@ -97,6 +100,7 @@ export function decodeEbpfContext(data: Buffer): EbpfContext | undefined {
   if (data.length < EBPF_CONTEXT_LEN) return undefined;
   if (data.readUInt16LE(0) !== EpbCustomKind.EBPF_CONTEXT || data.readUInt16LE(2) < 1) return undefined;
   const dir = data[4];
+  const role = data[7] === 1 ? 'client' : data[7] === 2 ? 'server' : undefined;
   const comm = data.subarray(56, 56 + COMM_LEN);
   const nul = comm.indexOf(0);
   return {
@@ -113,6 +117,7 @@ export function decodeEbpfContext(data: Buffer): EbpfContext | undefined {
     syscallLen: data.readUInt32LE(48),
     capturedLen: data.readUInt32LE(52),
     tls: (data[6] & FLAG_TLS) !== 0,
+    ...(role === undefined ? {} : { role }),
   };
 }
 

@@ -1,0 +1,3 @@
+// @rewind/capture-agent: records eBPF socket data (and, next, packets and tags) into bundles.
+export { recordEbpf, dissectorFor } from './recorder/ebpf-recorder.js';
+export type { EbpfRecordOptions, EbpfRecordSummary } from './recorder/ebpf-recorder.js';

@@ -1,0 +1,79 @@
+// Recording for real (root, this kernel): a child process makes a known HTTP exchange over loopback; the bundle the
+// recorder writes holds each message once per side as exported PDUs with their eBPF context, our reader reads it,
+// and tshark dissects the requests and responses from it.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { packetEbpfContext, parseExportedPdu, readCaptureFile } from '@rewind/analysis/bundle';
+import type { EbpfContext } from '@rewind/analysis/bundle';
+import { tracerUnavailableReason } from '@rewind/ebpf';
+import { dissectorFor, recordEbpf } from './ebpf-recorder.js';
+
+const why = tracerUnavailableReason();
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+if (why !== null) console.log(`eBPF recorder tests cannot run here: ${why}${ci ? ' (CI: failing instead of skipping)' : ''}`);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-record-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CHILD = `
+const net = require('net');
+process.stdin.once('data', () => {
+  const srv = net.createServer((c) => c.once('data', () => c.write('HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok', () => c.end())));
+  srv.listen(0, '127.0.0.1', () => {
+    const cl = net.connect(srv.address().port, '127.0.0.1', () => cl.write('GET /recorded HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n'));
+    cl.on('data', () => {});
+    cl.on('end', () => { cl.end(); srv.close(() => process.exit(0)); });
+  });
+});
+`;
+
+test.each([
+  ['GET / HTTP/1.1\r\n', 40000, 80, 'http'],
+  ['HTTP/1.1 404 Not Found\r\n', 80, 40000, 'http'],
+  ['*1\r\n$4\r\nPING\r\n', 40000, 6379, 'resp'],
+  ['\x16\x03\x01', 40000, 443, 'data'],
+])('dissector for %j (%d → %d) is %s', (payload, lp, rp, name) => {
+  expect(dissectorFor(Buffer.from(payload, 'latin1'), lp, rp)).toBe(name);
+});
+
+describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => {
+  test('a recorded loopback exchange reads back with its context and tshark dissects it', async () => {
+    const out = path.join(dir, 'ebpf.pcapng');
+    const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const stop = new AbortController();
+    void once(child, 'exit').then(() => setTimeout(() => stop.abort(), 100));
+    const recording = recordEbpf({ out, pid: child.pid, signal: stop.signal, durationMs: 20_000, host: 'test-host' });
+    setTimeout(() => child.stdin.write('go\n'), 200);
+    const summary = await recording;
+    expect(summary.counters.dropped).toBe(0);
+    expect(summary.events).toBeGreaterThanOrEqual(4);
+
+    const pdus: { ctx: EbpfContext; text: string; src?: string; dstPort?: number }[] = [];
+    const read = await readCaptureFile(out, {
+      packet(p) {
+        const ctx = packetEbpfContext(p);
+        const pdu = parseExportedPdu(p.data);
+        if (ctx && pdu) pdus.push({ ctx, text: p.data.toString('latin1', pdu.payloadOffset), src: pdu.src, dstPort: pdu.dstPort });
+      },
+    });
+    expect(read.truncatedTailBytes).toBe(0);
+    const req = pdus.filter((p) => p.text.startsWith('GET /recorded'));
+    const res = pdus.filter((p) => p.text.startsWith('HTTP/1.1 200 OK'));
+    expect(req.map((p) => `${p.ctx.direction}/${p.ctx.role}`).sort()).toEqual(['egress/client', 'ingress/server']);
+    expect(res.map((p) => `${p.ctx.direction}/${p.ctx.role}`).sort()).toEqual(['egress/server', 'ingress/client']);
+    for (const p of [...req, ...res]) {
+      expect(p.ctx.pid).toBe(child.pid);
+      expect(p.ctx.comm).toBe('node');
+      expect(p.src).toBe('127.0.0.1');
+    }
+
+    const t = spawnSync('tshark', ['-r', out, '-Y', 'http', '-T', 'fields', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.response.code'], { encoding: 'utf8' });
+    expect(t.status).toBe(0);
+    const lines = t.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(lines.filter((l) => l[0] === 'GET' && l[1] === '/recorded')).toHaveLength(2); // client and server side
+    expect(lines.filter((l) => l[2] === '200')).toHaveLength(2);
+  }, 30_000);
+});

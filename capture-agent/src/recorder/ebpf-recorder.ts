@@ -1,0 +1,119 @@
+// Records the eBPF socket tracer into a bundle: one exported-PDU interface per host (tshark dissects the payloads),
+// each socket-data event an EPB with its process context, close events as TCP lifecycle records, the tracer's
+// counters as coverage stats and a closing summary. Blocks are written synchronously one by one, so a killed
+// agent leaves a bundle readable up to its last whole block.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/analysis/bundle';
+import type { EbpfContext, ExportedPduMeta } from '@rewind/analysis/bundle';
+import { SocketTracer } from '@rewind/ebpf';
+import type { SocketEvent, TracerCounters } from '@rewind/ebpf';
+
+export interface EbpfRecordOptions {
+  out: string;
+  /** Stop after this long (ms); or when `signal` aborts. */
+  durationMs?: number;
+  signal?: AbortSignal;
+  pid?: number;
+  port?: number;
+  payloadBytes?: number;
+  /** Host name written into the bundle (default: os.hostname()). */
+  host?: string;
+}
+
+export interface EbpfRecordSummary {
+  out: string;
+  events: number;
+  closes: number;
+  counters: TracerCounters;
+  malformed: number;
+  bytes: number;
+}
+
+const HTTP_START = /^(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d|^HTTP\/\d\.\d \d{3}/;
+
+/** The Wireshark dissector an exported PDU names: a cheap guess, the analysis engine detects for itself. */
+export function dissectorFor(payload: Buffer, localPort: number, remotePort: number): string {
+  const head = payload.toString('latin1', 0, Math.min(payload.length, 32));
+  if (HTTP_START.test(head)) return 'http';
+  const ports = [localPort, remotePort];
+  if (ports.includes(6379) && payload.length > 0 && '*+-:$_%'.includes(head[0])) return 'resp';
+  return 'data';
+}
+
+function contextOf(e: SocketEvent): EbpfContext {
+  return {
+    pid: e.pid, tid: e.tid, comm: e.comm, fd: e.fd, socketId: e.socketId, direction: e.direction === 0 ? 'egress' : 'ingress',
+    syscall: (['write', 'read', 'writev', 'readv', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg'] as const).find((s) => s === e.syscall) ?? 'unknown',
+    tcpSeq: e.tcpSeq, syscallTraceId: e.syscallTraceId, capSeq: Number(e.capSeq), syscallLen: e.syscallLen,
+    capturedLen: e.payload.length, tls: (e.flags & 1) !== 0, role: e.role,
+  };
+}
+
+function pduMeta(e: SocketEvent): ExportedPduMeta {
+  const egress = e.direction === 0;
+  return {
+    proto: dissectorFor(e.payload, e.localPort, e.remotePort), ipVersion: e.family,
+    src: egress ? e.localAddr : e.remoteAddr, dst: egress ? e.remoteAddr : e.localAddr,
+    srcPort: egress ? e.localPort : e.remotePort, dstPort: egress ? e.remotePort : e.localPort,
+    portType: e.protocol === 17 ? 3 : 2,
+  };
+}
+
+export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSummary> {
+  const host = opts.host ?? os.hostname();
+  const tracer = new SocketTracer({ pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes });
+  const fd = openSync(opts.out, 'w');
+  let bytes = 0;
+  const writer = new BundleWriter((b) => {
+    writeSync(fd, b);
+    bytes += b.length;
+  }, {
+    host, userAppl: 'rewind capture-agent',
+    config: { sources: ['ebpf'], pid: opts.pid ?? null, port: opts.port ?? null, payloadBytes: opts.payloadBytes ?? 4096 },
+  });
+  const iface = writer.addInterface({
+    linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: `ebpf@${host}`, description: 'eBPF socket data (syscalls)',
+    observationPoint: { kind: 'ebpf', host },
+  });
+  // Kernel times are CLOCK_MONOTONIC; process.hrtime is the same clock, so one offset maps them to wall time.
+  const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  const deadline = opts.durationMs === undefined ? Infinity : Date.now() + opts.durationMs;
+  let events = 0;
+  let closes = 0;
+  let malformed = 0;
+  const lifecycle: unknown[] = [];
+  const drain = (timeoutMs: number): number => {
+    const batch = tracer.poll(timeoutMs);
+    malformed += batch.malformed;
+    for (const e of batch.events) {
+      const ts = e.tsNs + offsetNs;
+      if (e.kind === 1) {
+        writer.writeExportedPdu(iface, ts, pduMeta(e), e.payload, { ebpf: contextOf(e) });
+        events++;
+      } else if (e.kind === 3) {
+        closes++;
+        lifecycle.push({ tsNs: ts.toString(), event: 'close', socketId: e.socketId.toString(), pid: e.pid, fd: e.fd, role: e.role });
+      }
+    }
+    if (lifecycle.length >= 1024) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
+    return batch.events.length;
+  };
+  try {
+    while (Date.now() < deadline && !opts.signal?.aborted) {
+      drain(50);
+      await new Promise((r) => setImmediate(r));
+    }
+    while (drain(0) > 0) { /* what arrived before the stop */ }
+    if (lifecycle.length) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
+    const counters = tracer.counters();
+    writer.writeRecord(RecordType.COVERAGE_STATS, {
+      sources: [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }],
+    });
+    writer.writeSummary({ host });
+    return { out: opts.out, events, closes, counters, malformed, bytes };
+  } finally {
+    tracer.close();
+    closeSync(fd);
+  }
+}
