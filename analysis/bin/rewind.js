@@ -1,8 +1,22 @@
 #!/usr/bin/env node
 // Entry of the `rewind` CLI: runs the compiled engine CLI (built by `npm install` via the root prepare script).
+// `rewind record` belongs to the capture agent (@rewind/capture-agent): the engine never imports it, this entry
+// script hands the command over when the agent is installed beside it.
 import { main } from '../dist/cli/main.js';
 
-main(process.argv.slice(2)).then(
+async function run(argv) {
+  if (argv[0] !== 'record') return main(argv);
+  let agent;
+  try {
+    agent = await import('@rewind/capture-agent');
+  } catch (err) {
+    process.stderr.write(`rewind record needs the capture agent (@rewind/capture-agent), which is not installed or not built: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  return agent.cmdRecord(argv.slice(1), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+}
+
+run(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => {
     process.stderr.write(`rewind: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -35,6 +35,8 @@ Usage:
                                                  run one read-only SQL statement
   rewind report <capture|db> [--format md|json] [--top N] [--db <file.db>]
                                                  incident summary (imports a capture first)
+  rewind record --out <bundle.pcapng> [--duration 30s] [--pid N] [--port N] [--payload-bytes N]
+                                                 record eBPF socket data into a bundle (root; capture agent)
   rewind --version | --help
 `;
 

@@ -1,0 +1,96 @@
+// `rewind record`: records eBPF socket data into a bundle (packets and tags join in the next steps of the agent).
+// SIGINT / SIGTERM stop the recording and close the bundle cleanly; --duration stops it by itself.
+import { parseArgs } from 'node:util';
+import { tracerUnavailableReason } from '@rewind/ebpf';
+import { recordEbpf } from '../recorder/ebpf-recorder.js';
+
+export interface RecordIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--ebpf] [--pid N] [--port N] [--payload-bytes N]
+  Records what the eBPF socket tracer sees (root). Stops after --duration, or on SIGINT / SIGTERM.
+`;
+
+/** '30s', '2m', '1500ms', '1h' or plain seconds → ms; NaN when malformed. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(v * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
+export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Process = process): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string', short: 'o' },
+        duration: { type: 'string', short: 'd' },
+        ebpf: { type: 'boolean', default: true },
+        pid: { type: 'string' },
+        port: { type: 'string' },
+        'payload-bytes': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    io.stderr(`rewind record: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (!args.out) {
+    io.stderr(`rewind record: --out is required\n${USAGE}`);
+    return 2;
+  }
+  const num = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  let pid: number | undefined;
+  let port: number | undefined;
+  let payloadBytes: number | undefined;
+  let durationMs: number | undefined;
+  try {
+    pid = num('pid', args.pid, 1, 2 ** 31 - 1);
+    port = num('port', args.port, 1, 65535);
+    payloadBytes = num('payload-bytes', args['payload-bytes'], 0, 16384);
+    if (args.duration !== undefined) {
+      durationMs = parseDuration(args.duration);
+      if (!(durationMs > 0)) throw new Error(`--duration: cannot read ${JSON.stringify(args.duration)} (e.g. 30s, 2m, 500ms)`);
+    }
+  } catch (err) {
+    io.stderr(`rewind record: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const why = tracerUnavailableReason();
+  if (why !== null) {
+    io.stderr(`rewind record: cannot record eBPF socket data: ${why}\n`);
+    return 1;
+  }
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  signals.once('SIGINT', onSignal);
+  signals.once('SIGTERM', onSignal);
+  try {
+    io.stderr(`recording to ${args.out}${durationMs ? ` for ${durationMs / 1000} s` : ''} (SIGINT / SIGTERM to stop)\n`);
+    const s = await recordEbpf({ out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes });
+    io.stdout(`${args.out}: ${s.events} socket data events, ${s.closes} closes, ${s.counters.dropped} dropped in the kernel, ${s.bytes} bytes\n`);
+    return 0;
+  } catch (err) {
+    io.stderr(`rewind record: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    signals.removeListener('SIGINT', onSignal);
+    signals.removeListener('SIGTERM', onSignal);
+  }
+}
