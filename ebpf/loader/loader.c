@@ -40,12 +40,21 @@ typedef struct {
 		if ((call) != napi_ok) THROW((env), "rewind ebpf loader: N-API call failed: " #call); \
 	} while (0)
 
+/* Detaches the programs and frees the kernel objects (the handle itself stays valid, closed). */
+static void tracer_release(tracer *t)
+{
+	if (t->rb) ring_buffer__free(t->rb);
+	t->rb = NULL;
+	for (int i = 0; i < t->nlinks; i++) bpf_link__destroy(t->links[i]);
+	t->nlinks = 0;
+	if (t->obj) bpf_object__close(t->obj);
+	t->obj = NULL;
+}
+
 static void tracer_free(tracer *t)
 {
 	if (!t) return;
-	if (t->rb) ring_buffer__free(t->rb);
-	for (int i = 0; i < t->nlinks; i++) bpf_link__destroy(t->links[i]);
-	if (t->obj) bpf_object__close(t->obj);
+	tracer_release(t);
 	free(t);
 }
 
@@ -270,19 +279,22 @@ static napi_value js_counters(napi_env env, napi_callback_info info)
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) THROW(env, "cannot count CPUs");
 	uint32_t entries = bpf_map__max_entries(m);
+	if (entries > 64) entries = 64;
+	uint64_t sums[64] = { 0 };
 	uint64_t *vals = calloc((size_t)ncpu, sizeof(uint64_t));
 	if (!vals) THROW(env, "out of memory");
+	for (uint32_t k = 0; k < entries; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(m), &k, vals) == 0)
+			for (int c = 0; c < ncpu; c++) sums[k] += vals[c];
+	}
+	free(vals);
 	napi_value arr;
 	CHECK(env, napi_create_array_with_length(env, entries, &arr));
 	for (uint32_t k = 0; k < entries; k++) {
-		uint64_t sum = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(m), &k, vals) == 0)
-			for (int c = 0; c < ncpu; c++) sum += vals[c];
 		napi_value v;
-		CHECK(env, napi_create_double(env, (double)sum, &v));
+		CHECK(env, napi_create_double(env, (double)sums[k], &v));
 		CHECK(env, napi_set_element(env, arr, k, v));
 	}
-	free(vals);
 	return arr;
 }
 
@@ -293,14 +305,7 @@ static napi_value js_close(napi_env env, napi_callback_info info)
 	napi_value argv[1];
 	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
 	tracer *t = argc ? unwrap(env, argv[0]) : NULL;
-	if (t) {
-		if (t->rb) ring_buffer__free(t->rb);
-		t->rb = NULL;
-		for (int i = 0; i < t->nlinks; i++) bpf_link__destroy(t->links[i]);
-		t->nlinks = 0;
-		if (t->obj) bpf_object__close(t->obj);
-		t->obj = NULL;
-	}
+	if (t) tracer_release(t);
 	return NULL;
 }
 
