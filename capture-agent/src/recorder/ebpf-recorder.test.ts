@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { packetEbpfContext, parseExportedPdu, readCaptureFile } from '@rewind/analysis/bundle';
+import { packetEbpfContext, parseExportedPdu, readCaptureFile, RecordType } from '@rewind/analysis/bundle';
 import type { EbpfContext } from '@rewind/analysis/bundle';
 import { tracerUnavailableReason } from '@rewind/ebpf';
 import { dissectorFor, recordEbpf } from './ebpf-recorder.js';
@@ -52,7 +52,11 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
     expect(summary.events).toBeGreaterThanOrEqual(4);
 
     const pdus: { ctx: EbpfContext; text: string; src?: string; dstPort?: number }[] = [];
+    const processes: { pid: number; comm: string; cmdline: string[] }[] = [];
     const read = await readCaptureFile(out, {
+      custom(c) {
+        if (c.recordType === RecordType.PROCESS_TABLE) processes.push(...(c.json as { processes: typeof processes }).processes);
+      },
       packet(p) {
         const ctx = packetEbpfContext(p);
         const pdu = parseExportedPdu(p.data);
@@ -60,6 +64,10 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       },
     });
     expect(read.truncatedTailBytes).toBe(0);
+    // The traced child is in the process table (snapshot at start: it was already running).
+    const me = processes.find((p) => p.pid === child.pid);
+    expect(me).toMatchObject({ comm: 'node' });
+    expect(me?.cmdline).toContain('-e');
     const req = pdus.filter((p) => p.text.startsWith('GET /recorded'));
     const res = pdus.filter((p) => p.text.startsWith('HTTP/1.1 200 OK'));
     expect(req.map((p) => `${p.ctx.direction}/${p.ctx.role}`).sort()).toEqual(['egress/client', 'ingress/server']);

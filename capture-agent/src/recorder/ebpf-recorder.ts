@@ -7,6 +7,7 @@ import os from 'node:os';
 import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/analysis/bundle';
 import type { EbpfContext, ExportedPduMeta } from '@rewind/analysis/bundle';
 import { SocketTracer } from '@rewind/ebpf';
+import { readProcess, snapshotProcesses } from '../sources/procfs.js';
 import type { SocketEvent, TracerCounters } from '@rewind/ebpf';
 
 export interface EbpfRecordOptions {
@@ -76,6 +77,12 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: `ebpf@${host}`, description: 'eBPF socket data (syscalls)',
     observationPoint: { kind: 'ebpf', host },
   });
+  // The process table: a snapshot now, then the processes first seen in events (read while they still exist).
+  const known = new Set<number>();
+  const snapshot = snapshotProcesses();
+  for (const p of snapshot) known.add(p.pid);
+  writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: true, tsUs: Date.now() * 1000, processes: snapshot });
+  const seenLater: ReturnType<typeof readProcess>[] = [];
   // Kernel times are CLOCK_MONOTONIC; process.hrtime is the same clock, so one offset maps them to wall time.
   const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   const deadline = opts.durationMs === undefined ? Infinity : Date.now() + opts.durationMs;
@@ -88,6 +95,11 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     malformed += batch.malformed;
     for (const e of batch.events) {
       const ts = e.tsNs + offsetNs;
+      if (!known.has(e.pid)) {
+        known.add(e.pid);
+        const p = readProcess(e.pid);
+        if (p) seenLater.push(p);
+      }
       if (e.kind === 1) {
         writer.writeExportedPdu(iface, ts, pduMeta(e), e.payload, { ebpf: contextOf(e) });
         events++;
@@ -106,6 +118,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     }
     while (drain(0) > 0) { /* what arrived before the stop */ }
     if (lifecycle.length) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
+    if (seenLater.length) writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater });
     const counters = tracer.counters();
     writer.writeRecord(RecordType.COVERAGE_STATS, {
       sources: [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }],
