@@ -70,6 +70,11 @@ export class FlowTable {
     this.visitDue = (flow) => this.onDue(flow);
   }
 
+  /** A new flow id from the table's sequence (also for flows made outside it, e.g. eBPF sockets). */
+  allocateFlowId(): number {
+    return this.nextFlowId++;
+  }
+
   ingest(opId: number, pkt: DecodedPacket, tsUs: number, frameLen: number, frameNumber: number): void {
     if (pkt.status !== 'ok' || pkt.ipVersion === 0) {
       this.ignoredPackets++;
@@ -349,7 +354,7 @@ export class FlowTable {
     const s = side.srcIsClient;
     const vlans = pkt.vlans;
     const id: FlowIdentity = {
-      flowId: this.nextFlowId++,
+      flowId: this.allocateFlowId(),
       observationPointId: opId,
       ctx: pkt.ctx,
       vlan: vlans.length > 0 ? vlans[vlans.length - 1] : 0,

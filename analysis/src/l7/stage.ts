@@ -1,7 +1,7 @@
 // The L7 stage: per flow, picks a protocol parser (port first, then heuristics), parses in-order payload into
 // messages, stitches requests with responses and hands out l7 records. Implements the flow table's StreamConsumer.
 import type { FlowDirection, FlowHandle, FlowRecord, StreamConsumer } from '../flows/types.js';
-import type { L7Message, L7Record, ParseContext, ProtocolParser } from '../protocols/types.js';
+import type { L7Message, L7Record, ParseContext, ProtocolParser, SyscallInfo } from '../protocols/types.js';
 
 export interface L7Sinks {
   record(flow: FlowHandle, protocol: string, rec: L7Record): void;
@@ -33,6 +33,7 @@ interface FlowL7 {
   pending: [Buffer | null, Buffer | null];
   pendingTs: [number, number];
   pendingSeq: [number, number];
+  pendingSyscall: [SyscallInfo | undefined, SyscallInfo | undefined];
   requests: L7Message[];
   responses: L7Message[];
   invalidRun: number;
@@ -44,7 +45,9 @@ export class L7Stage implements StreamConsumer {
   private readonly maxPending: number;
   private readonly maxAttempts: number;
   private readonly maxInvalid: number;
-  private readonly ctx: ParseContext = { tsUs: 0, tcpSeq: 0, transport: 'tcp', serverPort: 0 };
+  private readonly ctx: ParseContext = { tsUs: 0, tcpSeq: 0, transport: 'tcp', serverPort: 0, syscall: undefined };
+  /** Syscall context of the data being handed in (eBPF); undefined for packets. */
+  private syscall: SyscallInfo | undefined;
   records = 0;
 
   constructor(
@@ -68,12 +71,22 @@ export class L7Stage implements StreamConsumer {
     }
   }
 
+  /** Payload of one eBPF syscall event: like onData, and the messages it starts carry `syscall`. */
+  onSyscallData(flow: FlowHandle, dir: FlowDirection, tsUs: number, seq: number, data: Buffer, syscall: SyscallInfo): void {
+    this.syscall = syscall;
+    try {
+      this.onData(flow, dir, tsUs, seq, data, 0);
+    } finally {
+      this.syscall = undefined;
+    }
+  }
+
   onData(flow: FlowHandle, dir: FlowDirection, tsUs: number, seq: number, data: Buffer, _frameNumber: number): void {
     let st = flow.l7 as FlowL7 | undefined;
     if (st === undefined) {
       st = {
         parser: null, state: null, off: false, attempts: 0, triedPort: false, pending: [null, null], pendingTs: [0, 0],
-        pendingSeq: [0, 0], requests: [], responses: [], invalidRun: 0,
+        pendingSeq: [0, 0], pendingSyscall: [undefined, undefined], requests: [], responses: [], invalidRun: 0,
       };
       flow.l7 = st;
     }
@@ -88,17 +101,20 @@ export class L7Stage implements StreamConsumer {
     let buf = data;
     let baseTs = tsUs;
     let baseSeq = seq;
+    let baseSyscall = this.syscall;
     const held = st.pending[dir];
     if (held !== null && transport === 'tcp') {
       buf = Buffer.concat([held, data]);
       baseTs = st.pendingTs[dir];
       baseSeq = st.pendingSeq[dir];
+      baseSyscall = st.pendingSyscall[dir];
       st.pending[dir] = null;
     }
     let off = 0;
     let produced = false;
     for (let n = 0; n < MAX_LOOP && off < buf.length; n++) {
       ctx.tsUs = off === 0 ? baseTs : tsUs;
+      ctx.syscall = off === 0 ? baseSyscall : this.syscall;
       ctx.tcpSeq = transport === 'tcp' ? (baseSeq + off) >>> 0 : 0;
       const view = off === 0 ? buf : buf.subarray(off);
       const r = parser.parse(dir, view, st.state, ctx);
@@ -118,6 +134,7 @@ export class L7Stage implements StreamConsumer {
       if (r.status === 'ok' && r.message) {
         const m = r.message;
         if (m.endTsUs < tsUs) m.endTsUs = tsUs;
+        if (ctx.syscall !== undefined) m.syscall = ctx.syscall;
         if (m.type === 'request') st.requests.push(m);
         else if (m.type === 'response') st.responses.push(m);
         produced = true;
@@ -148,6 +165,7 @@ export class L7Stage implements StreamConsumer {
       st.pending[dir] = Buffer.from(off === 0 && buf === data ? data : buf.subarray(off));
       st.pendingTs[dir] = off === 0 ? baseTs : tsUs;
       st.pendingSeq[dir] = (baseSeq + off) >>> 0;
+      st.pendingSyscall[dir] = off === 0 ? baseSyscall : this.syscall;
     }
     if (produced) this.stitch(flow, st, false);
   }
@@ -160,7 +178,8 @@ export class L7Stage implements StreamConsumer {
     st.pending[dir] = null;
   }
 
-  onEnd(flow: FlowHandle, _record: FlowRecord): void {
+  /** The flow ended (`_record` is absent for flows that are not packet flows, e.g. eBPF sockets). */
+  onEnd(flow: FlowHandle, _record?: FlowRecord): void {
     const st = flow.l7 as FlowL7 | undefined;
     if (st === undefined || st.parser === null) return;
     this.stitch(flow, st, true);

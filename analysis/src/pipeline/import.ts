@@ -12,6 +12,8 @@ import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types
 import { L7Stage } from '../l7/stage.js';
 import { pushL7RowValues } from '../l7/record-row.js';
 import { PROTOCOL_PARSERS } from '../protocols/registry.js';
+import { EbpfIngest } from './ebpf-ingest.js';
+import type { EbpfFlow } from './ebpf-ingest.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import { linkTypeName } from './link-types.js';
@@ -83,6 +85,7 @@ export interface ImportSummary {
 
 interface OpState {
   dbId: number;
+  info: InterfaceInfo;
   linkType: number;
   packets: number;
   bytes: number;
@@ -195,9 +198,11 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       l7Records++;
       if (!l7Flows.has(flow)) {
         l7Flows.add(flow);
+        const ebpfFlow = (flow as Partial<EbpfFlow>).processId !== undefined ? (flow as EbpfFlow) : undefined;
         store.addL7Flow({
-          flowId: flow.flowId, bundleId, observationPointId: flow.observationPointId, signalSource: 'packet', ip0: flow.ip0,
-          ip1: flow.ip1, clientPort: flow.clientPort, serverPort: flow.serverPort, protocol: flow.protocol,
+          flowId: flow.flowId, bundleId, observationPointId: flow.observationPointId, signalSource: ebpfFlow ? 'ebpf' : 'packet',
+          ip0: flow.ip0, ip1: flow.ip1, clientPort: flow.clientPort, serverPort: flow.serverPort, protocol: flow.protocol,
+          processId: ebpfFlow?.processId, processName: ebpfFlow?.processName,
         });
       }
       let pid = protocolIds.get(protocol);
@@ -205,8 +210,10 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         pid = store.protocolId(protocol);
         protocolIds.set(protocol, pid);
       }
-      pushL7RowValues(store.l7Row(), flow.flowId, pid, rec);
-      store.endL7(); // the store rolls the row up into metrics_app_1s / _1m
+      const row = store.l7Row();
+      pushL7RowValues(row.out, flow.flowId, pid, rec);
+      store.endL7();
+      if (rec.request?.syscall !== undefined || rec.response?.syscall !== undefined) store.addL7Syscall(row.id, rec.request?.syscall, rec.response?.syscall); // the store rolls the row up into metrics_app_1s / _1m
     },
     violation(flow, kind, message) {
       violations++;
@@ -229,6 +236,33 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     },
   }, { ...opts.flows, firstFlowId: store.maxFlowId() + 1 });
 
+  // The c-p / s-p observation points of each eBPF interface, made when the first socket of that side appears.
+  const ebpfSides = new Map<string, number>();
+  const ebpf = l7 === undefined ? undefined : new EbpfIngest(l7, {
+    allocateFlowId: () => table.allocateFlowId(),
+    observationPoint(ifaceDbId, side) {
+      const key = `${ifaceDbId}|${side}`;
+      let id = ebpfSides.get(key);
+      if (id === undefined) {
+        const o = ops.find((x) => x !== undefined && x.dbId === ifaceDbId) as OpState;
+        const meta = o.info.observationPoint ?? {};
+        id = store.addObservationPoint({
+          bundleId, sectionIndex: o.info.sectionIndex, interfaceIndex: o.info.localId,
+          name: `${o.info.name || o.info.description || `${src.name}#${o.info.localId}`} ${side}`, description: o.info.description ?? null,
+          linkType: o.info.linkType, linkTypeName: linkTypeName(o.info.linkType), snapLen: o.info.snapLen,
+          host: typeof meta.host === 'string' ? meta.host : firstSection?.rewind?.host ?? null, tapSide: side,
+          metadata: { ...meta, side, of: ifaceDbId },
+        });
+        ebpfSides.set(key, id);
+      }
+      return id;
+    },
+    violation(kind, message, frameNumber) {
+      violations++;
+      store.addViolation({ bundleId, layer: 'l7', kind, message, frameNumber });
+    },
+  });
+
   const handler: CaptureHandler = {
     section(s) {
       if (!firstSection) firstSection = s;
@@ -248,7 +282,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         tapSide: typeof op.tapSide === 'string' ? op.tapSide : 'unknown',
         metadata: i.observationPoint,
       });
-      ops[i.id] = { dbId, linkType: i.linkType, packets: 0, bytes: 0, firstTime: null, lastTime: null, ifRecv: null, ifDrop: null, osDrop: null };
+      ops[i.id] = { dbId, info: i, linkType: i.linkType, packets: 0, bytes: 0, firstTime: null, lastTime: null, ifRecv: null, ifDrop: null, osDrop: null };
     },
     packet(p: PacketRecord) {
       const op = ops[p.interfaceId];
@@ -270,7 +304,11 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       if (op.lastTime === null || ts > op.lastTime) op.lastTime = ts;
       if (firstTime === null || ts < firstTime) firstTime = ts;
       if (lastTime === null || ts > lastTime) lastTime = ts;
-      if (op.linkType === EXPORTED_PDU) return; // eBPF socket data: handled by the L7 stage, not by packet flows
+      if (op.linkType === EXPORTED_PDU) {
+        // eBPF socket data: straight to the L7 stage as the socket's bytes (no packet flow).
+        ebpf?.packet(op.dbId, p, ts);
+        return;
+      }
       const status = decoder.decode(op.linkType, p.data, ts, pkt);
       if (status === 'ok') {
         if (pkt.error !== '') {
@@ -330,6 +368,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     error = err.message;
   }
   table.flush();
+  ebpf?.endAll();
   for (const op of ops) {
     if (!op) continue;
     store.updateObservationPoint(op.dbId, op);

@@ -49,6 +49,17 @@ export interface L7Message {
   httpRealClient?: string;
   /** Further protocol fields worth keeping (headers of interest, user, db, SNI...): small, flat. */
   attributes?: Record<string, string | number>;
+  /** Set by the L7 stage on messages that came from eBPF syscall events (the first event of the message). */
+  syscall?: SyscallInfo;
+}
+
+/** Syscall context of a message seen by eBPF. */
+export interface SyscallInfo {
+  tid: number;
+  /** DeepFlow's per-thread syscall trace id (0 when none). */
+  traceId: number;
+  /** Per-socket capture sequence of the event. */
+  capSeq: number;
 }
 
 export type ParseStatus = 'ok' | 'needs-more' | 'invalid' | 'ignored';
@@ -75,6 +86,8 @@ export interface ParseContext {
   /** Transport of the flow. */
   transport: 'tcp' | 'udp';
   serverPort: number;
+  /** Syscall context of bytes[0] when the payload comes from eBPF events (the stage copies it onto messages). */
+  syscall?: SyscallInfo;
 }
 
 /** A stitched request/response pair (or a lone one): one l7_flow_log row. */

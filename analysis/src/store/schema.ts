@@ -187,7 +187,20 @@ CREATE TABLE IF NOT EXISTS _l7_flow (
   ip_1                 TEXT NOT NULL,
   client_port          INTEGER NOT NULL,
   server_port          INTEGER NOT NULL,
-  protocol             INTEGER NOT NULL
+  protocol             INTEGER NOT NULL,
+  process_id           INTEGER,           -- eBPF: the process the socket belongs to (client on c-p, server on s-p)
+  process_kname        TEXT
+);
+
+-- eBPF records only: the syscall context of the request and the response (keyed by the _l7_flow_log row id).
+CREATE TABLE IF NOT EXISTS _l7_syscall (
+  id                        INTEGER PRIMARY KEY,
+  syscall_trace_id_request  INTEGER,
+  syscall_trace_id_response INTEGER,
+  syscall_thread_0          INTEGER,
+  syscall_thread_1          INTEGER,
+  syscall_cap_seq_0         INTEGER,
+  syscall_cap_seq_1         INTEGER
 );
 
 -- L7 protocol names by id (DeepFlow's ids for the known ones, see l7-codes.ts).
@@ -290,9 +303,16 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
   l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
   l.http_real_client, l.attributes,
+  CASE WHEN op.tap_side = 'c-p' THEN f.process_id END AS process_id_0,
+  CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
+  CASE WHEN op.tap_side = 'c-p' THEN f.process_kname END AS process_kname_0,
+  CASE WHEN op.tap_side = 's-p' THEN f.process_kname END AS process_kname_1,
+  s.syscall_trace_id_request, s.syscall_trace_id_response, s.syscall_thread_0, s.syscall_thread_1,
+  s.syscall_cap_seq_0, s.syscall_cap_seq_1,
   op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle, l.response_duration AS rrt
 FROM _l7_flow_log l
 JOIN _l7_flow f ON f.flow_id = l.flow_id
+LEFT JOIN _l7_syscall s ON s.id = l.id
 LEFT JOIN _l7_protocols p ON p.id = l.l7_protocol
 LEFT JOIN observation_points op ON op.id = f.observation_point_id
 LEFT JOIN bundles b ON b.id = f.bundle_id;

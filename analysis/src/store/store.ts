@@ -5,6 +5,7 @@ import { APP_COLUMNS } from './app-rollup.js';
 import { columnIndex } from './batch-insert.js';
 import type { RollupConfig } from './batch-insert.js';
 import { FIRST_CUSTOM_PROTOCOL_ID, SIGNAL_SOURCES } from './l7-codes.js';
+import type { SyscallInfo } from '../protocols/types.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
 import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
@@ -109,6 +110,7 @@ const TABLE_APP_1M = 4;
 const TABLE_L7_FLOW = 5;
 const TABLE_NET_1M = 6;
 const TABLE_VIOLATION = 7;
+const TABLE_SYSCALL = 8;
 const VIOLATION_COLUMNS = ['id', 'bundle_id', 'observation_point_id', 'layer', 'kind', 'message', 'frame_number', 'time', 'bytes_lost', 'count'];
 
 const insertSql = (table: string, cols: readonly string[]): string =>
@@ -133,6 +135,7 @@ export class Store {
    * trip (this store is the only writer while it is open).
    */
   private nextViolationId: number;
+  private nextL7Id: number;
   private nextObservationPointId: number;
   private nextProtocolId: number;
 
@@ -160,6 +163,7 @@ export class Store {
 
     const maxId = (table: string): number => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
     this.nextViolationId = maxId('ingest_violations') + 1;
+    this.nextL7Id = maxId('_l7_flow_log') + 1;
     this.nextObservationPointId = maxId('observation_points') + 1;
     this.nextProtocolId = Math.max(FIRST_CUSTOM_PROTOCOL_ID, maxId('_l7_protocols') + 1);
     const metricCols = metricColumns();
@@ -172,6 +176,7 @@ export class Store {
     bulkTables[TABLE_L7_FLOW] = { sql: insertSql('_l7_flow', L7_FLOW_COLUMNS), width: L7_FLOW_COLUMNS.length };
     bulkTables[TABLE_NET_1M] = { sql: insertSql('_metrics_net_1m', metricCols), width: metricCols.length };
     bulkTables[TABLE_VIOLATION] = { sql: insertSql('ingest_violations', VIOLATION_COLUMNS), width: VIOLATION_COLUMNS.length };
+    bulkTables[TABLE_SYSCALL] = { sql: insertSql('_l7_syscall', SYSCALL_COLUMNS), width: SYSCALL_COLUMNS.length };
     for (const r of db.prepare('SELECT id, name FROM _l7_protocols').all() as { id: number; name: string }[]) this.protocolIds.set(r.name, r.id);
     const file = db.memory ? null : db.name;
     const rollup: RollupConfig = {
@@ -230,7 +235,7 @@ export class Store {
   /** Adds the _l7_flow row every l7_flow_log row of one flow refers to (once per flow, before its records). */
   addL7Flow(f: L7FlowRow): void {
     this.bulk.row(TABLE_L7_FLOW).push(f.flowId, f.bundleId, f.observationPointId, SIGNAL_SOURCES[f.signalSource] ?? 0, f.ip0, f.ip1,
-      f.clientPort, f.serverPort, f.protocol);
+      f.clientPort, f.serverPort, f.protocol, f.processId ?? null, f.processName ?? null);
     this.bulk.end(TABLE_L7_FLOW);
   }
 
@@ -277,20 +282,34 @@ export class Store {
     this.bulk.end(TABLE_NET);
   }
 
-  /** The flat value array of l7_flow_log rows: push one row in L7_COLUMNS order (pushL7RowValues), then endL7(). */
-  l7Row(): unknown[] {
-    return this.bulk.row(TABLE_L7);
+  /**
+   * Starts an l7_flow_log row: returns its id and the flat value array, which then takes the rest of the row in
+   * L7_COLUMNS order after the id (pushL7RowValues); then endL7().
+   */
+  l7Row(): { id: number; out: unknown[] } {
+    const id = this.nextL7Id++;
+    const out = this.bulk.row(TABLE_L7);
+    out.push(id);
+    return { id, out };
+  }
+
+  /** The syscall context of an eBPF record (row `id` of l7_flow_log). */
+  addL7Syscall(id: number, req: SyscallInfo | undefined, res: SyscallInfo | undefined): void {
+    this.bulk.row(TABLE_SYSCALL).push(id, req?.traceId ?? null, res?.traceId ?? null, req?.tid ?? null, res?.tid ?? null,
+      req?.capSeq ?? null, res?.capSeq ?? null);
+    this.bulk.end(TABLE_SYSCALL);
   }
 
   endL7(): void {
     this.bulk.end(TABLE_L7);
   }
 
-  /** Adds one l7_flow_log row (values in L7_COLUMNS order). */
-  addL7(values: readonly unknown[]): void {
-    const out = this.bulk.row(TABLE_L7);
+  /** Adds one l7_flow_log row (values in L7_COLUMNS order after the id, which the store assigns); returns the id. */
+  addL7(values: readonly unknown[]): number {
+    const { id, out } = this.l7Row();
     for (let i = 0; i < values.length; i++) out.push(values[i]);
     this.bulk.end(TABLE_L7);
+    return id;
   }
 
   /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
@@ -398,7 +417,7 @@ function pushMetricValues(out: unknown[], m: NetMetricsRow): void {
 
 /** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
 export const L7_COLUMNS = [
-  'flow_id', 'l7_protocol', 'version', 'type', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
+  'id', 'flow_id', 'l7_protocol', 'version', 'type', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
   'response_code', 'response_status', 'response_exception', 'response_result', 'request_length', 'response_length',
   'start_time', 'end_time', 'response_duration', 'req_tcp_seq', 'resp_tcp_seq', 'trace_id', 'span_id', 'x_request_id_0',
   'x_request_id_1', 'http_real_client', 'attributes',
@@ -407,7 +426,11 @@ export const L7_COLUMNS = [
 /** Columns of _l7_flow: what the l7 records of one flow share. */
 export const L7_FLOW_COLUMNS = [
   'flow_id', 'bundle_id', 'observation_point_id', 'signal_source', 'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol',
+  'process_id', 'process_kname',
 ];
+
+const SYSCALL_COLUMNS = ['id', 'syscall_trace_id_request', 'syscall_trace_id_response', 'syscall_thread_0', 'syscall_thread_1',
+  'syscall_cap_seq_0', 'syscall_cap_seq_1'];
 
 export interface L7FlowRow {
   flowId: number;
@@ -420,6 +443,9 @@ export interface L7FlowRow {
   clientPort: number;
   serverPort: number;
   protocol: number;
+  /** eBPF: the socket's process. */
+  processId?: number;
+  processName?: string;
 }
 
 const FLOW_COLUMNS = [

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { packetEbpfContext, parseExportedPdu, readCaptureFile, RecordType } from '@rewind/analysis/bundle';
 import type { EbpfContext } from '@rewind/analysis/bundle';
+import { importCaptures, openReadOnly } from '@rewind/analysis';
 import { tracerUnavailableReason } from '@rewind/ebpf';
 import { dissectorFor, recordEbpf } from './ebpf-recorder.js';
 
@@ -83,5 +84,26 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
     const lines = t.stdout.trim().split('\n').map((l) => l.split('\t'));
     expect(lines.filter((l) => l[0] === 'GET' && l[1] === '/recorded')).toHaveLength(2); // client and server side
     expect(lines.filter((l) => l[2] === '200')).toHaveLength(2);
+
+    // The engine turns the recording into one request/response row per side, with the process and trace context.
+    const db = path.join(dir, 'ebpf.db');
+    await importCaptures({ inputs: [out], dbPath: db });
+    const h = openReadOnly(db);
+    try {
+      const rows = h.prepare(`SELECT tap_side, signal_source, request_resource, response_code, process_id_0, process_id_1,
+        process_kname_0, process_kname_1, syscall_trace_id_request, syscall_trace_id_response, req_tcp_seq, resp_tcp_seq
+        FROM l7_flow_log WHERE request_resource = '/recorded' ORDER BY tap_side`).all() as Record<string, unknown>[];
+      expect(rows.map((r) => [r.tap_side, r.signal_source, r.response_code])).toEqual([['c-p', 'ebpf', 200], ['s-p', 'ebpf', 200]]);
+      expect(rows[0]).toMatchObject({ process_id_0: child.pid, process_kname_0: 'node', process_id_1: null });
+      expect(rows[1]).toMatchObject({ process_id_1: child.pid, process_kname_1: 'node', process_id_0: null });
+      // Both sides carry the same TCP sequence numbers (the join across observation points), and the server's
+      // inbound request and its response share one syscall trace id.
+      expect(rows[0].req_tcp_seq).toBe(rows[1].req_tcp_seq);
+      expect(rows[0].resp_tcp_seq).toBe(rows[1].resp_tcp_seq);
+      expect(rows[1].syscall_trace_id_request).toBeGreaterThan(0);
+      expect(rows[1].syscall_trace_id_response).toBe(rows[1].syscall_trace_id_request);
+    } finally {
+      h.close();
+    }
   }, 30_000);
 });
