@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BundleWriter } from '../bundle/writer.js';
 import type { EbpfContext } from '../bundle/ebpf-context.js';
-import { LINKTYPE_WIRESHARK_UPPER_PDU } from '../bundle/constants.js';
+import { LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '../bundle/constants.js';
 import { openReadOnly } from '../store/store.js';
 import { importCaptures } from './import.js';
 
@@ -21,6 +21,10 @@ function bundle(): string {
   const parts: Buffer[] = [];
   const w = new BundleWriter((b) => parts.push(b), { host: 'node-a' });
   const i = w.addInterface({ linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: 'ebpf@node-a', observationPoint: { kind: 'ebpf', host: 'node-a' } });
+  w.writeRecord(RecordType.PROCESS_TABLE, {
+    snapshot: true, tsUs: 1_700_000_000_000_000,
+    processes: [{ pid: 100, ppid: 1, comm: 'curl', cmdline: ['curl', 'http://shop/orders/7'], containerId: null, cgroup: '/', startTimeUs: 1 }, { nopid: true }],
+  });
   const t0 = 1_700_000_000_000_000_000n;
   const base = { fd: 5, tls: false, capturedLen: 0, syscallLen: 0 } as const;
   const ev = (ts: bigint, payload: Buffer, src: [string, number], dst: [string, number], ctx: Partial<EbpfContext>): void => {
@@ -65,6 +69,11 @@ describe('eBPF socket data import', () => {
           process_kname_0: null, process_kname_1: 'nginx', syscall_trace_id_request: 9, syscall_trace_id_response: 9,
           syscall_thread_0: 201, syscall_thread_1: 201 },
       ]);
+      // The process table resolves the pids; a process entry without a pid is a recorded violation.
+      expect(h.prepare('SELECT pid, ppid, comm, cmdline, snapshot FROM processes').all()).toEqual([
+        { pid: 100, ppid: 1, comm: 'curl', cmdline: 'curl http://shop/orders/7', snapshot: 1 },
+      ]);
+      expect(h.prepare("SELECT count FROM ingest_violations WHERE kind = 'process-table-malformed'").all()).toEqual([{ count: 1 }]);
       // No packet flows: eBPF data is not traffic on a wire.
       expect(h.prepare('SELECT count(*) AS n FROM l4_flow_log').get()).toEqual({ n: 0 });
     } finally {

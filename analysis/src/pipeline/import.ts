@@ -4,6 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CaptureReader } from '../bundle/reader.js';
 import { CaptureFormatError } from '../bundle/types.js';
+import { RecordType } from '../bundle/constants.js';
 import type { CaptureHandler, InterfaceInfo, PacketRecord, ReadSummary, SectionInfo } from '../bundle/types.js';
 import { PacketDecoder, newDecodedPacket } from '../decode/index.js';
 import type { DecoderOptions } from '../decode/types.js';
@@ -334,6 +335,30 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         store.addViolation({
           bundleId, observationPointId: op.dbId, layer: 'decode', kind: pkt.error || 'malformed',
           message: `frame ${p.frameNumber}: ${pkt.error || 'malformed packet'}`, frameNumber: p.frameNumber, time: ts,
+        });
+      }
+    },
+    custom(c) {
+      if (c.recordType !== RecordType.PROCESS_TABLE) return;
+      const bad = (): void => {
+        violations++;
+        store.addViolation({ bundleId, layer: 'capture', kind: 'process-table-malformed', message: 'a process-table record is not {processes: [...]}' });
+      };
+      const v = c.json as { processes?: unknown; snapshot?: unknown; tsUs?: unknown } | undefined;
+      if (!v || !Array.isArray(v.processes)) return bad();
+      const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+      const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
+      for (const p of v.processes as Record<string, unknown>[]) {
+        const pid = num(p?.pid);
+        if (pid === null) {
+          bad();
+          continue;
+        }
+        store.addProcess({
+          bundleId, host: firstSection?.rewind?.host ?? null, pid, ppid: num(p.ppid), comm: str(p.comm),
+          cmdline: Array.isArray(p.cmdline) ? p.cmdline.filter((a) => typeof a === 'string').join(' ') : null,
+          containerId: str(p.containerId), cgroup: str(p.cgroup), startTime: num(p.startTimeUs), seenAt: num(v.tsUs),
+          snapshot: v.snapshot !== false,
         });
       }
     },

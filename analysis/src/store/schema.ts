@@ -58,6 +58,22 @@ CREATE TABLE IF NOT EXISTS bundles (
   import_duration      INTEGER           -- µs
 );
 
+-- Processes from the bundles' process-table records (the agent's /proc snapshots): resolve eBPF pids offline.
+CREATE TABLE IF NOT EXISTS processes (
+  id                   INTEGER PRIMARY KEY,
+  bundle_id            INTEGER NOT NULL,
+  host                 TEXT,
+  pid                  INTEGER NOT NULL,
+  ppid                 INTEGER,
+  comm                 TEXT,
+  cmdline              TEXT,               -- arguments joined by spaces
+  container_id         TEXT,
+  cgroup               TEXT,
+  start_time           INTEGER,            -- µs since the epoch
+  seen_at              INTEGER,            -- µs: when the agent read it
+  snapshot             INTEGER NOT NULL    -- 1 = in the snapshot at the start, 0 = first seen during the recording
+);
+
 CREATE TABLE IF NOT EXISTS observation_points (
   id              INTEGER PRIMARY KEY,
   bundle_id       INTEGER NOT NULL REFERENCES bundles(id),
@@ -341,6 +357,7 @@ CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
 CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
+CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);
 `;
 
 /** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */

@@ -293,6 +293,13 @@ export class Store {
     return { id, out };
   }
 
+  /** One process of a process-table record. */
+  addProcess(p: ProcessRow): void {
+    this.bulk.run(`INSERT INTO processes(bundle_id, host, pid, ppid, comm, cmdline, container_id, cgroup, start_time, seen_at, snapshot)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?)`, [p.bundleId, p.host, p.pid, p.ppid, p.comm, p.cmdline, p.containerId, p.cgroup, p.startTime, p.seenAt,
+      p.snapshot ? 1 : 0]);
+  }
+
   /** The syscall context of an eBPF record (row `id` of l7_flow_log). */
   addL7Syscall(id: number, req: SyscallInfo | undefined, res: SyscallInfo | undefined): void {
     this.bulk.row(TABLE_SYSCALL).push(id, req?.traceId ?? null, res?.traceId ?? null, req?.tid ?? null, res?.tid ?? null,
@@ -431,6 +438,20 @@ export const L7_FLOW_COLUMNS = [
 
 const SYSCALL_COLUMNS = ['id', 'syscall_trace_id_request', 'syscall_trace_id_response', 'syscall_thread_0', 'syscall_thread_1',
   'syscall_cap_seq_0', 'syscall_cap_seq_1'];
+
+export interface ProcessRow {
+  bundleId: number;
+  host: string | null;
+  pid: number;
+  ppid: number | null;
+  comm: string | null;
+  cmdline: string | null;
+  containerId: string | null;
+  cgroup: string | null;
+  startTime: number | null;
+  seenAt: number | null;
+  snapshot: boolean;
+}
 
 export interface L7FlowRow {
   flowId: number;

@@ -102,6 +102,8 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       expect(rows[0].resp_tcp_seq).toBe(rows[1].resp_tcp_seq);
       expect(rows[1].syscall_trace_id_request).toBeGreaterThan(0);
       expect(rows[1].syscall_trace_id_response).toBe(rows[1].syscall_trace_id_request);
+      // The pid resolves to the process through the process table.
+      expect(h.prepare('SELECT comm, cmdline FROM processes WHERE pid = ?').get(child.pid)).toMatchObject({ comm: 'node' });
     } finally {
       h.close();
     }
