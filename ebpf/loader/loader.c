@@ -25,7 +25,13 @@ typedef struct {
 	size_t out_len;
 	size_t out_used;
 	uint32_t out_records;
-	int full; /* the next record did not fit: stop consuming until the next poll */
+	int full; /* the batch is full: stop consuming until the next poll */
+	/* libbpf consumes a record before handing it over, so one that does not fit is kept here and delivered
+	 * first by the next poll (allocated once, never per event). */
+	uint8_t *stash;
+	size_t stash_cap;
+	size_t stash_len;
+	int stashed;
 	char error[256];
 } tracer;
 
@@ -55,6 +61,7 @@ static void tracer_free(tracer *t)
 {
 	if (!t) return;
 	tracer_release(t);
+	free(t->stash);
 	free(t);
 }
 
@@ -72,20 +79,30 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int append(tracer *t, const void *data, size_t size)
 {
-	tracer *t = (tracer *)ctx;
 	size_t need = 4 + size;
-	if (t->out_used + need > t->out_len) {
-		t->full = 1;
-		return 1; /* stop: the record stays in the ring for the next poll */
-	}
+	if (t->out_used + need > t->out_len) return 0;
 	uint32_t len = (uint32_t)size;
 	memcpy(t->out + t->out_used, &len, 4);
 	memcpy(t->out + t->out_used + 4, data, size);
 	t->out_used += need;
 	t->out_records++;
-	return 0;
+	return 1;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	tracer *t = (tracer *)ctx;
+	if (append(t, data, size)) return 0;
+	/* The batch is full and libbpf has already consumed this record: keep it for the next poll, and stop. */
+	if (size <= t->stash_cap) {
+		memcpy(t->stash, data, size);
+		t->stash_len = size;
+		t->stashed = 1;
+	}
+	t->full = 1;
+	return -1;
 }
 
 static tracer *unwrap(napi_env env, napi_value v)
@@ -149,6 +166,12 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 
 	tracer *t = calloc(1, sizeof(tracer));
 	if (!t) THROW(env, "out of memory");
+	t->stash_cap = 1 << 16; /* larger than any event: 120-byte header + at most 16 KiB of payload */
+	t->stash = malloc(t->stash_cap);
+	if (!t->stash) {
+		free(t);
+		THROW(env, "out of memory");
+	}
 	libbpf_set_print(libbpf_quiet);
 	t->obj = bpf_object__open_file(path, NULL);
 	if (!t->obj) {
@@ -247,10 +270,18 @@ static napi_value js_poll(napi_env env, napi_callback_info info)
 	t->out_used = 0;
 	t->out_records = 0;
 	t->full = 0;
+	if (t->stashed) {
+		if (!append(t, t->stash, t->stash_len)) {
+			t->out = NULL;
+			THROW(env, "poll: the batch buffer is smaller than one event");
+		}
+		t->stashed = 0;
+	}
 	/* consume what is there first; wait only when the ring is empty */
 	int r = ring_buffer__consume(t->rb);
-	if (r == 0 && !t->full && timeout > 0) r = ring_buffer__poll(t->rb, timeout);
+	if (r == 0 && t->out_records == 0 && timeout > 0) r = ring_buffer__poll(t->rb, timeout);
 	t->out = NULL;
+	if (t->full) r = 0; /* stopped on purpose: the batch is full */
 	if (r < 0 && r != -EINTR) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "ring buffer poll failed: %s", strerror(-r));

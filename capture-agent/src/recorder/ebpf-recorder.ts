@@ -1,7 +1,7 @@
 // Records the eBPF socket tracer into a bundle: one exported-PDU interface per host (tshark dissects the payloads),
 // each socket-data event an EPB with its process context, close events as TCP lifecycle records, the tracer's
 // counters as coverage stats and a closing summary. Blocks are written synchronously one by one, so a killed
-// agent leaves a bundle readable up to its last whole block.
+// agent leaves a bundle readable up to its last whole block (blocks go out in one write per poll).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/analysis/bundle';
@@ -66,9 +66,21 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   const tracer = new SocketTracer({ pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes });
   const fd = openSync(opts.out, 'w');
   let bytes = 0;
+  // Blocks are gathered and written once per poll (one write of whole blocks): a killed agent loses at most the
+  // events of the poll in progress, and the file always ends on a block boundary or inside the last block.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    writeSync(fd, pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
   const writer = new BundleWriter((b) => {
-    writeSync(fd, b);
+    pending.push(b);
+    pendingBytes += b.length;
     bytes += b.length;
+    if (pendingBytes >= 1 << 20) flush();
   }, {
     host, userAppl: 'rewind capture-agent',
     config: { sources: ['ebpf'], pid: opts.pid ?? null, port: opts.port ?? null, payloadBytes: opts.payloadBytes ?? 4096 },
@@ -109,6 +121,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       }
     }
     if (lifecycle.length >= 1024) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
+    flush();
     return batch.events.length;
   };
   try {
@@ -124,9 +137,14 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       sources: [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }],
     });
     writer.writeSummary({ host });
+    flush();
     return { out: opts.out, events, closes, counters, malformed, bytes };
   } finally {
     tracer.close();
-    closeSync(fd);
+    try {
+      flush();
+    } finally {
+      closeSync(fd);
+    }
   }
 }
