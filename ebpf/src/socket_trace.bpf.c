@@ -38,6 +38,7 @@ struct {
 struct io_args {
 	__u64 buf;    /* the buffer, or the struct iovec array when iovcnt > 0 */
 	__u64 iovcnt; /* 0 = plain buffer */
+	__u64 sk;     /* the struct sock found at entry (saves a second fd-table walk at exit) */
 	__u32 fd;
 	__u32 tcp_seq;
 	__u8 syscall;
@@ -51,11 +52,18 @@ struct {
 	__type(value, struct io_args);
 } active_io SEC(".maps");
 
-/* Per socket (keyed by struct sock address): id, role, data event sequence. */
+/* Per socket (keyed by struct sock address): id, role, data event sequence, and its addresses (read once). */
 struct sock_info {
 	__u64 id;
 	__u64 cap_seq;
 	__u8 role;
+	__u8 tuple_known;
+	__u8 protocol;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 struct {
@@ -195,7 +203,7 @@ static __always_inline struct sock_info *sock_info_of(struct sock *sk, __u8 role
 			si->role = role;
 		return si;
 	}
-	struct sock_info fresh = { .id = next_seq(0), .cap_seq = 0, .role = role };
+	struct sock_info fresh = { .id = next_seq(0), .cap_seq = 0, .role = role, .tuple_known = 0 };
 	bpf_map_update_elem(&sockets, &key, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&sockets, &key);
 }
@@ -204,7 +212,7 @@ static __always_inline struct sock_info *sock_info_of(struct sock *sk, __u8 role
 static __always_inline void sock_info_reset(struct sock *sk, __u8 role)
 {
 	__u64 key = (__u64)sk;
-	struct sock_info fresh = { .id = next_seq(0), .cap_seq = 0, .role = role };
+	struct sock_info fresh = { .id = next_seq(0), .cap_seq = 0, .role = role, .tuple_known = 0 };
 	bpf_map_update_elem(&sockets, &key, &fresh, BPF_ANY);
 }
 
@@ -237,7 +245,7 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u64 iovcnt, __u8 sysc
 	__u16 family;
 	if (!inet_family(sk, &family) || !port_selected(sk))
 		return 0;
-	struct io_args a = { .buf = buf, .iovcnt = iovcnt, .fd = fd, .syscall = syscall, .direction = dir, .tcp_seq = 0 };
+	struct io_args a = { .buf = buf, .iovcnt = iovcnt, .sk = (__u64)sk, .fd = fd, .syscall = syscall, .direction = dir, .tcp_seq = 0 };
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 		a.tcp_seq = dir == RW_DIR_EGRESS ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq);
@@ -256,9 +264,9 @@ static __always_inline int io_exit(long ret)
 	bpf_map_delete_elem(&active_io, &pid_tgid);
 	if (ret <= 0)
 		return 0;
-	struct sock *sk = sock_of_fd(args.fd);
-	__u16 family;
-	if (!sk || !inet_family(sk, &family))
+	struct sock *sk = (struct sock *)args.sk;
+	__u16 family = 0;
+	if (!sk)
 		return 0;
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &cpu);
@@ -290,7 +298,27 @@ static __always_inline int io_exit(long ret)
 		ev->role = RW_ROLE_UNKNOWN;
 	}
 	ev->syscall_trace_id = trace_id_for(tid, args.direction);
-	fill_tuple(ev, sk, family);
+	if (si && si->tuple_known) {
+		ev->family = si->family;
+		ev->protocol = si->protocol;
+		ev->sport = si->sport;
+		ev->dport = si->dport;
+		__builtin_memcpy(ev->saddr, si->saddr, 16);
+		__builtin_memcpy(ev->daddr, si->daddr, 16);
+	} else {
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		fill_tuple(ev, sk, family);
+		/* Remember the addresses once the socket is connected (a remote port is known). */
+		if (si && ev->dport) {
+			si->family = ev->family;
+			si->protocol = ev->protocol;
+			si->sport = ev->sport;
+			si->dport = ev->dport;
+			__builtin_memcpy(si->saddr, ev->saddr, 16);
+			__builtin_memcpy(si->daddr, ev->daddr, 16);
+			si->tuple_known = 1;
+		}
+	}
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 
 	__u32 limit = cfg_payload_bytes;
