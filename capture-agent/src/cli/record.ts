@@ -9,8 +9,10 @@ export interface RecordIo {
   stderr: (s: string) => void;
 }
 
-const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--ebpf] [--pid N] [--port N] [--payload-bytes N]
-  Records what the eBPF socket tracer sees (root). Stops after --duration, or on SIGINT / SIGTERM.
+const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--no-ebpf] [--pid N] [--port N] [--payload-bytes N]
+                     [--iface lo,eth0|any] [--filter "<pcap filter>"]
+  Records what the eBPF socket tracer sees, and packets of the given interfaces (root).
+  Stops after --duration, or on SIGINT / SIGTERM.
 `;
 
 /** '30s', '2m', '1500ms', '1h' or plain seconds → ms; NaN when malformed. */
@@ -24,13 +26,16 @@ export function parseDuration(s: string): number {
 
 export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Process = process): Promise<number> {
   let args;
+  const noEbpf = argv.includes('--no-ebpf');
   try {
     args = parseArgs({
-      args: argv,
+      args: argv.filter((a) => a !== '--no-ebpf'),
       options: {
         out: { type: 'string', short: 'o' },
         duration: { type: 'string', short: 'd' },
         ebpf: { type: 'boolean', default: true },
+        iface: { type: 'string', short: 'i' },
+        filter: { type: 'string', short: 'f' },
         pid: { type: 'string' },
         port: { type: 'string' },
         'payload-bytes': { type: 'string' },
@@ -72,7 +77,13 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
     io.stderr(`rewind record: ${(err as Error).message}\n`);
     return 2;
   }
-  const why = tracerUnavailableReason();
+  const ebpf = !noEbpf && args.ebpf !== false;
+  const ifaces = args.iface ? args.iface.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  if (!ebpf && ifaces.length === 0) {
+    io.stderr('rewind record: nothing to record: --no-ebpf needs --iface\n');
+    return 2;
+  }
+  const why = ebpf ? tracerUnavailableReason() : null;
   if (why !== null) {
     io.stderr(`rewind record: cannot record eBPF socket data: ${why}\n`);
     return 1;
@@ -83,8 +94,9 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
   signals.once('SIGTERM', onSignal);
   try {
     io.stderr(`recording to ${args.out}${durationMs ? ` for ${durationMs / 1000} s` : ''} (SIGINT / SIGTERM to stop)\n`);
-    const s = await recordEbpf({ out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes });
-    io.stdout(`${args.out}: ${s.events} socket data events, ${s.closes} closes, ${s.counters.dropped} dropped in the kernel, ${s.bytes} bytes\n`);
+    const s = await recordEbpf({ out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes, ebpf, ifaces, filter: args.filter });
+    const pk = Object.entries(s.packets).map(([d, n]) => `, ${n} packets on ${d}`).join('');
+    io.stdout(`${args.out}: ${s.events} socket data events, ${s.closes} closes, ${s.counters.dropped} dropped in the kernel${pk}, ${s.bytes} bytes\n`);
     return 0;
   } catch (err) {
     io.stderr(`rewind record: ${(err as Error).message}\n`);

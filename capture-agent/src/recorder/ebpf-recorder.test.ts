@@ -46,7 +46,7 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
     const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'ignore', 'inherit'] });
     const stop = new AbortController();
     void once(child, 'exit').then(() => setTimeout(() => stop.abort(), 100));
-    const recording = recordEbpf({ out, pid: child.pid, signal: stop.signal, durationMs: 20_000, host: 'test-host' });
+    const recording = recordEbpf({ out, pid: child.pid, signal: stop.signal, durationMs: 20_000, host: 'test-host', ifaces: ['lo'], filter: 'tcp' });
     setTimeout(() => child.stdin.write('go\n'), 200);
     const summary = await recording;
     expect(summary.counters.dropped).toBe(0);
@@ -79,11 +79,16 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       expect(p.src).toBe('127.0.0.1');
     }
 
-    const t = spawnSync('tshark', ['-r', out, '-Y', 'http', '-T', 'fields', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.response.code'], { encoding: 'utf8' });
+    const t = spawnSync('tshark', ['-r', out, '-Y', 'http', '-T', 'fields', '-e', 'frame.interface_name', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.response.code'], { encoding: 'utf8' });
     expect(t.status).toBe(0);
     const lines = t.stdout.trim().split('\n').map((l) => l.split('\t'));
-    expect(lines.filter((l) => l[0] === 'GET' && l[1] === '/recorded')).toHaveLength(2); // client and server side
-    expect(lines.filter((l) => l[2] === '200')).toHaveLength(2);
+    const onEbpf = lines.filter((l) => l[0] === 'ebpf@test-host');
+    expect(onEbpf.filter((l) => l[1] === 'GET' && l[2] === '/recorded')).toHaveLength(2); // client and server side
+    expect(onEbpf.filter((l) => l[3] === '200')).toHaveLength(2);
+    // The packet side decodes as well: the same request and response on the loopback interface.
+    const onLo = lines.filter((l) => l[0] === 'lo');
+    expect(onLo.filter((l) => l[1] === 'GET' && l[2] === '/recorded')).toHaveLength(1);
+    expect(summary.packets.lo).toBeGreaterThan(0);
 
     // The engine turns the recording into one request/response row per side, with the process and trace context.
     const db = path.join(dir, 'ebpf.db');
@@ -93,6 +98,8 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       const rows = h.prepare(`SELECT tap_side, signal_source, request_resource, response_code, process_id_0, process_id_1,
         process_kname_0, process_kname_1, syscall_trace_id_request, syscall_trace_id_response, req_tcp_seq, resp_tcp_seq
         FROM l7_flow_log WHERE request_resource = '/recorded' ORDER BY tap_side`).all() as Record<string, unknown>[];
+      expect(rows.filter((r) => r.signal_source === 'packet').map((r) => r.response_code)).toEqual([200]);
+      rows.splice(rows.findIndex((r) => r.signal_source === 'packet'), 1);
       expect(rows.map((r) => [r.tap_side, r.signal_source, r.response_code])).toEqual([['c-p', 'ebpf', 200], ['s-p', 'ebpf', 200]]);
       expect(rows[0]).toMatchObject({ process_id_0: child.pid, process_kname_0: 'node', process_id_1: null });
       expect(rows[1]).toMatchObject({ process_id_1: child.pid, process_kname_1: 'node', process_id_0: null });

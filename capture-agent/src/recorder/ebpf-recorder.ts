@@ -8,6 +8,7 @@ import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/
 import type { EbpfContext, ExportedPduMeta } from '@rewind/analysis/bundle';
 import { SocketTracer } from '@rewind/ebpf';
 import { readProcess, snapshotProcesses } from '../sources/procfs.js';
+import { PcapSource } from '../sources/pcap.js';
 import type { SocketEvent, TracerCounters } from '@rewind/ebpf';
 
 export interface EbpfRecordOptions {
@@ -20,10 +21,18 @@ export interface EbpfRecordOptions {
   payloadBytes?: number;
   /** Host name written into the bundle (default: os.hostname()). */
   host?: string;
+  /** Record eBPF socket data (default true). */
+  ebpf?: boolean;
+  /** Network interfaces to capture packets on (libpcap), e.g. ['lo'] or ['any']. */
+  ifaces?: string[];
+  /** libpcap filter for the packet capture. */
+  filter?: string;
 }
 
 export interface EbpfRecordSummary {
   out: string;
+  /** Packets captured per interface. */
+  packets: Record<string, number>;
   events: number;
   closes: number;
   counters: TracerCounters;
@@ -63,7 +72,7 @@ function pduMeta(e: SocketEvent): ExportedPduMeta {
 
 export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSummary> {
   const host = opts.host ?? os.hostname();
-  const tracer = new SocketTracer({ pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes });
+  const tracer = opts.ebpf === false ? null : new SocketTracer({ pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes });
   const fd = openSync(opts.out, 'w');
   let bytes = 0;
   // Blocks are gathered and written once per poll (one write of whole blocks): a killed agent loses at most the
@@ -83,12 +92,39 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     if (pendingBytes >= 1 << 20) flush();
   }, {
     host, userAppl: 'rewind capture-agent',
-    config: { sources: ['ebpf'], pid: opts.pid ?? null, port: opts.port ?? null, payloadBytes: opts.payloadBytes ?? 4096 },
+    config: {
+      sources: [...(tracer ? ['ebpf'] : []), ...(opts.ifaces?.length ? ['pcap'] : [])], pid: opts.pid ?? null, port: opts.port ?? null,
+      payloadBytes: opts.payloadBytes ?? 4096, ifaces: opts.ifaces ?? [], filter: opts.filter ?? null,
+    },
   });
   const iface = writer.addInterface({
     linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: `ebpf@${host}`, description: 'eBPF socket data (syscalls)',
     observationPoint: { kind: 'ebpf', host },
   });
+  // Packet sources: one interface block each; packets are written as they arrive (between polls of the tracer).
+  const packets: Record<string, number> = {};
+  const pcaps: PcapSource[] = [];
+  try {
+    for (const device of opts.ifaces ?? []) {
+      let ifaceId = -1;
+      packets[device] = 0;
+      const src = new PcapSource({ device, filter: opts.filter }, (p) => {
+        writer.writePacket(ifaceId, p.tsNs, p.data);
+        packets[device]++;
+        if (pendingBytes >= 256 << 10) flush();
+      });
+      ifaceId = writer.addInterface({
+        linkType: src.linkType, name: device, filter: opts.filter, snapLen: 65_535,
+        observationPoint: { kind: 'nic', host, device },
+      });
+      pcaps.push(src);
+    }
+  } catch (err) {
+    for (const p of pcaps) p.close();
+    tracer?.close();
+    closeSync(fd);
+    throw err;
+  }
   // The process table: a snapshot now, then the processes first seen in events (read while they still exist).
   const known = new Set<number>();
   const snapshot = snapshotProcesses();
@@ -103,6 +139,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   let malformed = 0;
   const lifecycle: unknown[] = [];
   const drain = (timeoutMs: number): number => {
+    if (tracer === null) return 0;
     const batch = tracer.poll(timeoutMs);
     malformed += batch.malformed;
     for (const e of batch.events) {
@@ -126,21 +163,28 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   };
   try {
     while (Date.now() < deadline && !opts.signal?.aborted) {
-      drain(50);
-      await new Promise((r) => setImmediate(r));
+      // Poll the ring buffer without blocking the event loop for long: libpcap's packets arrive through it.
+      drain(pcaps.length > 0 ? 0 : 50);
+      await new Promise((r) => (pcaps.length > 0 ? setTimeout(r, 5) : setImmediate(r)));
     }
+    for (const p of pcaps) p.close();
     while (drain(0) > 0) { /* what arrived before the stop */ }
     if (lifecycle.length) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
     if (seenLater.length) writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater });
-    const counters = tracer.counters();
+    const counters = tracer?.counters() ?? { events: 0, dropped: 0, dataBytes: 0, notSocket: 0 };
     writer.writeRecord(RecordType.COVERAGE_STATS, {
-      sources: [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }],
+      sources: [
+        ...(tracer ? [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }] : []),
+        // cap does not expose libpcap's drop counters: packets written are known, drops are not (null).
+        ...Object.entries(packets).map(([device, n]) => ({ source: 'pcap', host, device, packets: n, dropped: null })),
+      ],
     });
     writer.writeSummary({ host });
     flush();
-    return { out: opts.out, events, closes, counters, malformed, bytes };
+    return { out: opts.out, packets, events, closes, counters, malformed, bytes };
   } finally {
-    tracer.close();
+    for (const p of pcaps) p.close();
+    tracer?.close();
     try {
       flush();
     } finally {
