@@ -297,13 +297,19 @@ static napi_value js_poll(napi_env env, napi_callback_info info)
 	return arr;
 }
 
-/* counters(handle) → number[]: the per-CPU "counters" array summed over CPUs. */
-static napi_value js_counters(napi_env env, napi_callback_info info)
+/* The handle of a call whose only argument is the handle (NULL when it is missing or not a handle). */
+static tracer *handle_arg(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
 	napi_value argv[1];
-	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-	tracer *t = argc ? unwrap(env, argv[0]) : NULL;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+	return unwrap(env, argv[0]);
+}
+
+/* counters(handle) → number[]: the per-CPU "counters" array summed over CPUs. */
+static napi_value js_counters(napi_env env, napi_callback_info info)
+{
+	tracer *t = handle_arg(env, info);
 	if (!t || !t->obj) THROW(env, "the tracer is closed");
 	struct bpf_map *m = bpf_object__find_map_by_name(t->obj, "counters");
 	if (!m) THROW(env, "the eBPF object has no counters map");
@@ -332,10 +338,7 @@ static napi_value js_counters(napi_env env, napi_callback_info info)
 /* close(handle): detaches and frees now (the finalizer would do it at GC). */
 static napi_value js_close(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1];
-	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-	tracer *t = argc ? unwrap(env, argv[0]) : NULL;
+	tracer *t = handle_arg(env, info);
 	if (t) tracer_release(t);
 	return NULL;
 }

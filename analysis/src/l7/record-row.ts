@@ -39,13 +39,6 @@ const TYPE_RESPONSE = 2;
 /** response_status codes (store/l7-codes.ts RESPONSE_STATUSES). */
 const STATUS: Readonly<Record<string, number>> = { ok: 0, client_error: 1, server_error: 2, timeout: 3, unknown: 4, parse_failed: 5 };
 
-/** The row's values in L7_COLUMNS order, as an array. */
-export function l7RowValues(flowId: number, protocolId: number, r: L7Record): unknown[] {
-  const out: unknown[] = [];
-  pushL7RowValues(out, flowId, protocolId, r);
-  return out;
-}
-
 /**
  * Appends the row's values in L7_COLUMNS order to `out` (the store's flat batch: no per-row array). The flow's own
  * fields (addresses, ports, observation point) live once per flow in _l7_flow.

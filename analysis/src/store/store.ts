@@ -311,13 +311,7 @@ export class Store {
     this.bulk.end(TABLE_L7);
   }
 
-  /** Adds one l7_flow_log row (values in L7_COLUMNS order after the id, which the store assigns); returns the id. */
-  addL7(values: readonly unknown[]): number {
-    const { id, out } = this.l7Row();
-    for (let i = 0; i < values.length; i++) out.push(values[i]);
-    this.bulk.end(TABLE_L7);
-    return id;
-  }
+
 
   /** Records a violation: individual rows for the first few of each kind, then one summed overflow row. */
   addViolation(v: ViolationInput): void {
@@ -366,19 +360,7 @@ export class Store {
     this.db.exec(INDEX_DDL);
   }
 
-  /** Rebuilds the 1-minute rollup of the network metrics from the 1-second table (repair; imports write it as they go). */
-  rollupMinutes(): void {
-    this.flush();
-    const keys = ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'];
-    const sums = NET_METRIC_SUM_COLUMNS.map((c) => `SUM(${c})`);
-    const maxes = NET_METRIC_MAX_COLUMNS.map((c) => `MAX(${c})`);
-    this.db.transaction(() => {
-      this.db.exec('DELETE FROM _metrics_net_1m');
-      this.db.exec(`INSERT INTO _metrics_net_1m(time, ${keys.join(',')}, ${NET_METRIC_SUM_COLUMNS.join(',')}, ${NET_METRIC_MAX_COLUMNS.join(',')})
-        SELECT (time / 60000000) * 60000000 AS t, ${keys.join(',')}, ${sums.join(',')}, ${maxes.join(',')}
-        FROM _metrics_net_1s GROUP BY t, ${keys.join(',')}`);
-    })();
-  }
+
 
   /** Drains the writer thread, stops it and closes the database. */
   async closeAsync(): Promise<void> {

@@ -51,10 +51,16 @@ export function dissectorFor(payload: Buffer, localPort: number, remotePort: num
   return 'data';
 }
 
+/** The tracer's syscall names as the bundle's eBPF context names them (looked up once per event, no allocation). */
+const BUNDLE_SYSCALL: Readonly<Record<string, EbpfContext['syscall']>> = {
+  write: 'write', read: 'read', writev: 'writev', readv: 'readv', sendto: 'sendto', recvfrom: 'recvfrom', sendmsg: 'sendmsg',
+  recvmsg: 'recvmsg',
+};
+
 function contextOf(e: SocketEvent): EbpfContext {
   return {
     pid: e.pid, tid: e.tid, comm: e.comm, fd: e.fd, socketId: e.socketId, direction: e.direction === 0 ? 'egress' : 'ingress',
-    syscall: (['write', 'read', 'writev', 'readv', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg'] as const).find((s) => s === e.syscall) ?? 'unknown',
+    syscall: BUNDLE_SYSCALL[e.syscall] ?? 'unknown',
     tcpSeq: e.tcpSeq, syscallTraceId: e.syscallTraceId, capSeq: Number(e.capSeq), syscallLen: e.syscallLen,
     capturedLen: e.payload.length, tls: (e.flags & 1) !== 0, role: e.role,
   };
