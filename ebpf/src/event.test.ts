@@ -73,7 +73,7 @@ ${fields.map((f) => `  printf(",\\"${f}\\":%zu", offsetof(struct rw_event, ${f})
     expect({ ...e, payload: e.payload.toString() }).toEqual({
       tsNs: 123456789n, socketId: 7n, syscallTraceId: 42n, capSeq: 3n, pid: 1000, tid: 1001, fd: 9, tcpSeq: 0xdeadbeef,
       syscallLen: payload.length, kind: 1, direction: 0, role: 'client', syscall: 'write', flags: 0, protocol: 6, family: 4,
-      localAddr: '127.0.0.1', localPort: 40000, remoteAddr: '127.0.0.2', remotePort: 80, comm: 'curl', payload: payload.toString(),
+      localAddr: '127.0.0.1', localPort: 40000, remoteAddr: '127.0.0.2', remotePort: 80, comm: 'curl', aux: 0, payload: payload.toString(),
     });
   });
 });

@@ -7,18 +7,27 @@ export const EVENT_HEADER_BYTES = 120;
 export const EVENT_OFFSETS = {
   ts_ns: 0, socket_id: 8, syscall_trace_id: 16, cap_seq: 24, pid: 32, tid: 36, fd: 40, tcp_seq: 44, syscall_len: 48,
   cap_len: 52, kind: 56, direction: 57, role: 58, syscall: 59, flags: 60, protocol: 61, family: 62, sport: 64, dport: 66,
-  saddr: 68, daddr: 84, comm: 100, _pad: 116,
+  saddr: 68, daddr: 84, comm: 100, aux: 116,
 } as const;
 
-export const EVENT_KIND = { data: 1, sockOpen: 2, sockClose: 3 } as const;
+export const EVENT_KIND = {
+  data: 1, sockOpen: 2, sockClose: 3, tcpState: 4, tcpRetransmit: 5, exec: 6, exit: 7,
+  /** Loader-made (pollBlocks' side records): the first event of a process not announced before, header only. */
+  firstOfPid: 100,
+} as const;
 export const DIRECTION = { egress: 0, ingress: 1 } as const;
 export const ROLE_NAMES = ['unknown', 'client', 'server'] as const;
 export const SYSCALL_NAMES: Record<number, string> = {
   1: 'write', 2: 'read', 3: 'sendto', 4: 'recvfrom', 5: 'connect', 6: 'accept4', 7: 'close', 8: 'accept', 9: 'writev',
-  10: 'readv', 11: 'sendmsg', 12: 'recvmsg',
+  10: 'readv', 11: 'sendmsg', 12: 'recvmsg', 13: 'sendmmsg', 14: 'recvmmsg', 15: 'ssl_write', 16: 'ssl_read',
 };
+/** Linux TCP states (include/net/tcp_states.h), for TCP state events. */
+export const TCP_STATE_NAMES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT',
+  'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV'] as const;
 export const FLAG_TLS = 1;
 export const FLAG_TRUNCATED = 2;
+/** Ciphertext of a syscall made inside SSL_read / SSL_write (its plaintext comes as a TLS event). */
+export const FLAG_IN_TLS = 4;
 
 export interface SocketEvent {
   /** CLOCK_MONOTONIC ns at syscall exit. */
@@ -45,6 +54,8 @@ export interface SocketEvent {
   remoteAddr: string;
   remotePort: number;
   comm: string;
+  /** Per kind: TCP state events old state << 8 | new state; retransmissions the socket's state; else 0. */
+  aux: number;
   /** The captured payload: a view into the batch buffer, valid until the next poll. */
   payload: Buffer;
 }
@@ -89,6 +100,7 @@ export function decodeEvent(b: Buffer, off: number, len: number): SocketEvent | 
     remoteAddr: addr(b, off + O.daddr, family),
     remotePort: b.readUInt16LE(off + O.dport),
     comm: b.toString('latin1', off + O.comm, commEnd),
+    aux: b.readUInt32LE(off + O.aux),
     payload: b.subarray(off + EVENT_HEADER_BYTES, off + EVENT_HEADER_BYTES + capLen),
   };
 }

@@ -294,6 +294,21 @@ export class BundleWriter {
     if (this.lastTsUs === null || us > this.lastTsUs) this.lastTsUs = us;
   }
 
+  /**
+   * Emits whole EPBs that were built elsewhere (the eBPF loader writes socket-data EPBs in C) and counts them:
+   * `count` blocks of interface `ifaceId`, timestamps from `firstUs` to `lastUs`. The bytes must be complete blocks
+   * in this section's byte order.
+   */
+  writeRawPackets(ifaceId: number, blocks: Buffer, count: number, firstUs: number, lastUs: number): void {
+    if (this.ifaces[ifaceId] === undefined) throw new Error(`BundleWriter: interface ${ifaceId} was not added`);
+    if (count === 0) return;
+    this.emit(blocks);
+    this.packets += count;
+    this.packetsPerInterface[ifaceId] += count;
+    if (this.firstTsUs === null || firstUs < this.firstTsUs) this.firstTsUs = firstUs;
+    if (this.lastTsUs === null || lastUs > this.lastTsUs) this.lastTsUs = lastUs;
+  }
+
   /** Writes socket data on an exported-PDU interface: tags naming the dissector, then the payload. */
   writeExportedPdu(ifaceId: number, ts: bigint | number, meta: ExportedPduMeta, payload: Buffer, opts?: PacketOptions): void {
     const data = exportedPduPayload(meta, payload);

@@ -9,9 +9,10 @@ export interface RecordIo {
   stderr: (s: string) => void;
 }
 
-const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--no-ebpf] [--pid N] [--port N] [--payload-bytes N]
-                     [--iface lo,eth0|any] [--filter "<pcap filter>"]
-  Records what the eBPF socket tracer sees, and packets of the given interfaces (root).
+const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--no-ebpf] [--pid N] [--comm NAME] [--cgroup DIR]
+                     [--port N] [--payload-bytes N] [--no-tls] [--iface lo,eth0|any] [--filter "<pcap filter>"]
+  Records what the eBPF socket tracer sees (socket syscalls, OpenSSL plaintext unless --no-tls, TCP state changes and
+  retransmissions, process exec/exit), and packets of the given interfaces (root).
   Stops after --duration, or on SIGINT / SIGTERM.
 `;
 
@@ -27,9 +28,10 @@ export function parseDuration(s: string): number {
 export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Process = process): Promise<number> {
   let args;
   const noEbpf = argv.includes('--no-ebpf');
+  const noTls = argv.includes('--no-tls');
   try {
     args = parseArgs({
-      args: argv.filter((a) => a !== '--no-ebpf'),
+      args: argv.filter((a) => a !== '--no-ebpf' && a !== '--no-tls'),
       options: {
         out: { type: 'string', short: 'o' },
         duration: { type: 'string', short: 'd' },
@@ -37,6 +39,8 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
         iface: { type: 'string', short: 'i' },
         filter: { type: 'string', short: 'f' },
         pid: { type: 'string' },
+        comm: { type: 'string' },
+        cgroup: { type: 'string' },
         port: { type: 'string' },
         'payload-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -94,9 +98,14 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
   signals.once('SIGTERM', onSignal);
   try {
     io.stderr(`recording to ${args.out}${durationMs ? ` for ${durationMs / 1000} s` : ''} (SIGINT / SIGTERM to stop)\n`);
-    const s = await recordEbpf({ out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes, ebpf, ifaces, filter: args.filter });
+    const s = await recordEbpf({
+      out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes, ebpf, ifaces, filter: args.filter, comm: args.comm,
+      cgroup: args.cgroup, tls: !noTls,
+    });
+    for (const skipped of s.tls.skipped) io.stderr(`rewind record: TLS probes not attached: ${skipped}\n`);
     const pk = Object.entries(s.packets).map(([d, n]) => `, ${n} packets on ${d}`).join('');
-    io.stdout(`${args.out}: ${s.events} socket data events, ${s.closes} closes, ${s.counters.dropped} dropped in the kernel${pk}, ${s.bytes} bytes\n`);
+    io.stdout(`${args.out}: ${s.events} socket data events (${s.counters.tlsEvents} TLS plaintext), ${s.closes} closes, ${s.tcpEvents} TCP state/retransmit events, `
+      + `${s.counters.dropped} dropped in the kernel${pk}, ${s.bytes} bytes\n`);
     return 0;
   } catch (err) {
     io.stderr(`rewind record: ${(err as Error).message}\n`);

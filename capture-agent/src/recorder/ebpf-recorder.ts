@@ -5,8 +5,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/analysis/bundle';
-import type { EbpfContext, ExportedPduMeta } from '@rewind/analysis/bundle';
-import { SocketTracer } from '@rewind/ebpf';
+import { EVENT_KIND, SocketTracer, TCP_STATE_NAMES } from '@rewind/ebpf';
 import { readProcess, snapshotProcesses } from '../sources/procfs.js';
 import { PcapSource } from '../sources/pcap.js';
 import type { SocketEvent, TracerCounters } from '@rewind/ebpf';
@@ -18,6 +17,12 @@ export interface EbpfRecordOptions {
   signal?: AbortSignal;
   pid?: number;
   port?: number;
+  /** Trace only processes with this name (kernel comm). */
+  comm?: string;
+  /** Trace only processes in this cgroup v2 directory. */
+  cgroup?: string;
+  /** Attach the OpenSSL probes (TLS plaintext) to every libssl found (default true). */
+  tls?: boolean;
   payloadBytes?: number;
   /** Host name written into the bundle (default: os.hostname()). */
   host?: string;
@@ -38,6 +43,10 @@ export interface EbpfRecordSummary {
   counters: TracerCounters;
   malformed: number;
   bytes: number;
+  /** TCP state changes and retransmissions seen. */
+  tcpEvents: number;
+  /** libssl files the OpenSSL probes were attached to, and those that could not be. */
+  tls: { attached: string[]; skipped: string[] };
 }
 
 const HTTP_START = /^(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d|^HTTP\/\d\.\d \d{3}/;
@@ -51,34 +60,18 @@ export function dissectorFor(payload: Buffer, localPort: number, remotePort: num
   return 'data';
 }
 
-/** The tracer's syscall names as the bundle's eBPF context names them (looked up once per event, no allocation). */
-const BUNDLE_SYSCALL: Readonly<Record<string, EbpfContext['syscall']>> = {
-  write: 'write', read: 'read', writev: 'writev', readv: 'readv', sendto: 'sendto', recvfrom: 'recvfrom', sendmsg: 'sendmsg',
-  recvmsg: 'recvmsg',
-};
-
-function contextOf(e: SocketEvent): EbpfContext {
-  return {
-    pid: e.pid, tid: e.tid, comm: e.comm, fd: e.fd, socketId: e.socketId, direction: e.direction === 0 ? 'egress' : 'ingress',
-    syscall: BUNDLE_SYSCALL[e.syscall] ?? 'unknown',
-    tcpSeq: e.tcpSeq, syscallTraceId: e.syscallTraceId, capSeq: Number(e.capSeq), syscallLen: e.syscallLen,
-    capturedLen: e.payload.length, tls: (e.flags & 1) !== 0, role: e.role,
-  };
-}
-
-function pduMeta(e: SocketEvent): ExportedPduMeta {
-  const egress = e.direction === 0;
-  return {
-    proto: dissectorFor(e.payload, e.localPort, e.remotePort), ipVersion: e.family,
-    src: egress ? e.localAddr : e.remoteAddr, dst: egress ? e.remoteAddr : e.localAddr,
-    srcPort: egress ? e.localPort : e.remotePort, dstPort: egress ? e.remotePort : e.localPort,
-    portType: e.protocol === 17 ? 3 : 2,
-  };
-}
-
 export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSummary> {
   const host = opts.host ?? os.hostname();
-  const tracer = opts.ebpf === false ? null : new SocketTracer({ pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes });
+  const tracer = opts.ebpf === false ? null : new SocketTracer({
+    pid: opts.pid, port: opts.port, payloadBytes: opts.payloadBytes, comm: opts.comm, cgroup: opts.cgroup,
+  });
+  let tls: { attached: string[]; skipped: string[] } = { attached: [], skipped: [] };
+  try {
+    if (tracer && opts.tls !== false) tls = tracer.attachTls();
+  } catch (err) {
+    tracer?.close();
+    throw err;
+  }
   const fd = openSync(opts.out, 'w');
   let bytes = 0;
   // Blocks are gathered and written once per poll (one write of whole blocks): a killed agent loses at most the
@@ -100,6 +93,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     host, userAppl: 'rewind capture-agent',
     config: {
       sources: [...(tracer ? ['ebpf'] : []), ...(opts.ifaces?.length ? ['pcap'] : [])], pid: opts.pid ?? null, port: opts.port ?? null,
+      comm: opts.comm ?? null, cgroup: opts.cgroup ?? null, tlsLibraries: tls.attached,
       payloadBytes: opts.payloadBytes ?? 4096, ifaces: opts.ifaces ?? [], filter: opts.filter ?? null,
     },
   });
@@ -131,63 +125,93 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     closeSync(fd);
     throw err;
   }
-  // The process table: a snapshot now, then the processes first seen in events (read while they still exist).
-  const known = new Set<number>();
+  // The process table: a snapshot now, then the processes first seen in events (read while they still exist) and
+  // the ones that exec; exits are noted with their time.
   const snapshot = snapshotProcesses();
-  for (const p of snapshot) known.add(p.pid);
   writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: true, tsUs: Date.now() * 1000, processes: snapshot });
   const seenLater: ReturnType<typeof readProcess>[] = [];
+  const processEvents: unknown[] = [];
   // Kernel times are CLOCK_MONOTONIC; process.hrtime is the same clock, so one offset maps them to wall time.
   const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  tracer?.configureBlocks(iface, offsetNs, snapshot.map((p) => p.pid));
   const deadline = opts.durationMs === undefined ? Infinity : Date.now() + opts.durationMs;
   let events = 0;
   let closes = 0;
+  let tcpEvents = 0;
+  let procEvents = 0;
   let malformed = 0;
   const lifecycle: unknown[] = [];
+  const tuple = (e: SocketEvent): Record<string, unknown> => ({
+    src: e.localAddr, dst: e.remoteAddr, srcPort: e.localPort, dstPort: e.remotePort,
+  });
   const drain = (timeoutMs: number): number => {
     if (tracer === null) return 0;
-    const batch = tracer.poll(timeoutMs);
+    // Socket data arrives as whole EPBs built by the loader; everything else as decoded side events.
+    const batch = tracer.pollBlocks(timeoutMs);
     malformed += batch.malformed;
-    for (const e of batch.events) {
+    if (batch.epbs > 0) {
+      writer.writeRawPackets(iface, batch.blocks, batch.epbs, batch.firstUs, batch.lastUs);
+      events += batch.epbs;
+    }
+    for (const e of batch.side) {
       const ts = e.tsNs + offsetNs;
-      if (!known.has(e.pid)) {
-        known.add(e.pid);
+      if (e.kind === EVENT_KIND.firstOfPid) {
         const p = readProcess(e.pid);
         if (p) seenLater.push(p);
-      }
-      if (e.kind === 1) {
-        writer.writeExportedPdu(iface, ts, pduMeta(e), e.payload, { ebpf: contextOf(e) });
-        events++;
-      } else if (e.kind === 3) {
+      } else if (e.kind === EVENT_KIND.sockClose) {
         closes++;
-        lifecycle.push({ tsNs: ts.toString(), event: 'close', socketId: e.socketId.toString(), pid: e.pid, fd: e.fd, role: e.role });
+        lifecycle.push({ tsNs: ts.toString(), type: 'close', socketId: e.socketId.toString(), pid: e.pid, tid: e.tid, fd: e.fd, role: e.role, ...tuple(e) });
+      } else if (e.kind === EVENT_KIND.tcpState || e.kind === EVENT_KIND.tcpRetransmit) {
+        tcpEvents++;
+        const state = e.kind === EVENT_KIND.tcpState
+          ? { type: 'state', oldState: TCP_STATE_NAMES[(e.aux >> 8) & 0xff] ?? String((e.aux >> 8) & 0xff), newState: TCP_STATE_NAMES[e.aux & 0xff] ?? String(e.aux & 0xff) }
+          : { type: 'retransmit', state: TCP_STATE_NAMES[e.aux & 0xff] ?? String(e.aux & 0xff) };
+        lifecycle.push({ tsNs: ts.toString(), ...state, socketId: e.socketId === 0n ? null : e.socketId.toString(), pid: e.pid, ...tuple(e) });
+      } else if (e.kind === EVENT_KIND.exec) {
+        const p = readProcess(e.pid);
+        if (p) seenLater.push(p);
+        procEvents++;
+        processEvents.push({ type: 'exec', pid: e.pid, tsUs: Number(ts / 1000n), comm: e.comm, filename: e.payload.toString('utf8') });
+      } else if (e.kind === EVENT_KIND.exit) {
+        procEvents++;
+        processEvents.push({ type: 'exit', pid: e.pid, tsUs: Number(ts / 1000n), comm: e.comm });
       }
     }
     if (lifecycle.length >= 1024) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
+    if (seenLater.length >= 256 || processEvents.length >= 1024) {
+      writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater.splice(0), events: processEvents.splice(0) });
+    }
     flush();
-    return batch.events.length;
+    return batch.epbs + batch.side.length;
   };
   try {
     while (Date.now() < deadline && !opts.signal?.aborted) {
       // Poll the ring buffer without blocking the event loop for long: libpcap's packets arrive through it.
-      drain(pcaps.length > 0 ? 0 : 50);
-      await new Promise((r) => (pcaps.length > 0 ? setTimeout(r, 5) : setImmediate(r)));
+      // The kernel wakes no reader per event (only once a lot is waiting), so read on a short timer instead:
+      // one wake-up per 10 ms costs far less than one per event.
+      const took = drain(0);
+      await new Promise((r) => setTimeout(r, pcaps.length > 0 ? 5 : took > 0 ? 2 : 10));
     }
     for (const p of pcaps) p.close();
     while (drain(0) > 0) { /* what arrived before the stop */ }
     if (lifecycle.length) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
-    if (seenLater.length) writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater });
-    const counters = tracer?.counters() ?? { events: 0, dropped: 0, dataBytes: 0, notSocket: 0 };
+    if (seenLater.length || processEvents.length) {
+      writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater, events: processEvents });
+    }
+    const counters = tracer?.counters() ?? { events: 0, dropped: 0, dataBytes: 0, notSocket: 0, mmsgSkipped: 0, tlsEvents: 0, tlsNoFd: 0 };
     writer.writeRecord(RecordType.COVERAGE_STATS, {
       sources: [
-        ...(tracer ? [{ source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes, written: events + closes }] : []),
+        ...(tracer ? [{
+          source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes,
+          written: events + closes + tcpEvents + procEvents, mmsgNotCaptured: counters.mmsgSkipped, tlsEvents: counters.tlsEvents, tlsWithoutSocket: counters.tlsNoFd,
+        }] : []),
         // cap does not expose libpcap's drop counters: packets written are known, drops are not (null).
         ...Object.entries(packets).map(([device, n]) => ({ source: 'pcap', host, device, packets: n, dropped: null })),
       ],
     });
     writer.writeSummary({ host });
     flush();
-    return { out: opts.out, packets, events, closes, counters, malformed, bytes };
+    return { out: opts.out, packets, events, closes, counters, malformed, bytes, tcpEvents, tls };
   } finally {
     for (const p of pcaps) p.close();
     tracer?.close();
