@@ -76,7 +76,7 @@ async function withAgent(seconds, out) {
   const w = wrk(seconds);
   agent.kill('SIGTERM');
   await once(agent, 'exit');
-  const m = /: (\d+) socket data events, (\d+) closes, (\d+) dropped in the kernel/.exec(stdout);
+  const m = /: (\d+) socket data events \(\d+ TLS plaintext\), (\d+) closes, \d+ TCP state\/retransmit events, (\d+) dropped in the kernel/.exec(stdout);
   if (!m) throw new Error(`no summary from rewind record: ${stdout}${stderr}`);
   // The coverage record holds what the kernel program counted.
   const { readCaptureFile, RecordType } = await import(path.join(ROOT, 'analysis', 'dist', 'bundle', 'index.js'));

@@ -14,6 +14,8 @@ export interface EbpfFlow extends FlowHandle {
   readonly role: 'client' | 'server';
   readonly processId: number;
   readonly processName: string;
+  /** Plaintext from the OpenSSL probes: a stream of its own (the socket's syscalls carry the ciphertext). */
+  readonly tls: boolean;
 }
 
 export interface EbpfIngestHooks {
@@ -66,7 +68,8 @@ export class EbpfIngest {
   }
 
   private flowOf(ifaceDbId: number, ctx: EbpfContext, local: { ip: string; port: number }, remote: { ip: string; port: number }, protocol: number): EbpfFlow {
-    const key = `${ifaceDbId}|${ctx.pid}|${ctx.socketId}`;
+    // TLS plaintext and the socket's ciphertext are two streams: each goes through the parsers on its own.
+    const key = `${ifaceDbId}|${ctx.pid}|${ctx.socketId}|${ctx.socketId === 0n ? ctx.fd : ''}${ctx.tls ? '|tls' : ''}`;
     let f = this.sockets.get(key);
     if (f !== undefined) {
       // Most recently used last, for the bound below.
@@ -83,7 +86,7 @@ export class EbpfIngest {
       observationPointId: this.hooks.observationPoint(ifaceDbId, role === 'client' ? 'c-p' : 's-p'),
       protocol, ip0: client.ip, ip1: server.ip, clientPort: client.port, serverPort: server.port,
       sideSource: ctx.role === 'client' || ctx.role === 'server' ? 'handshake' : 'port',
-      l7: undefined, role, processId: ctx.pid, processName: ctx.comm,
+      l7: undefined, role, processId: ctx.pid, processName: ctx.comm, tls: ctx.tls,
     };
     if (this.sockets.size >= MAX_SOCKETS) {
       const [oldKey, old] = this.sockets.entries().next().value as [string, EbpfFlow];

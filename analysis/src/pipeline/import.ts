@@ -203,7 +203,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         store.addL7Flow({
           flowId: flow.flowId, bundleId, observationPointId: flow.observationPointId, signalSource: ebpfFlow ? 'ebpf' : 'packet',
           ip0: flow.ip0, ip1: flow.ip1, clientPort: flow.clientPort, serverPort: flow.serverPort, protocol: flow.protocol,
-          processId: ebpfFlow?.processId, processName: ebpfFlow?.processName,
+          processId: ebpfFlow?.processId, processName: ebpfFlow?.processName, tls: ebpfFlow?.tls,
         });
       }
       let pid = protocolIds.get(protocol);

@@ -2,7 +2,7 @@
 
 import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } from './l7-codes.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
@@ -205,7 +205,8 @@ CREATE TABLE IF NOT EXISTS _l7_flow (
   server_port          INTEGER NOT NULL,
   protocol             INTEGER NOT NULL,
   process_id           INTEGER,           -- eBPF: the process the socket belongs to (client on c-p, server on s-p)
-  process_kname        TEXT
+  process_kname        TEXT,
+  is_tls               INTEGER NOT NULL DEFAULT 0  -- 1: eBPF plaintext from the OpenSSL probes (the wire carried TLS)
 );
 
 -- eBPF records only: the syscall context of the request and the response (keyed by the _l7_flow_log row id).
@@ -323,6 +324,7 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
   CASE WHEN op.tap_side = 'c-p' THEN f.process_kname END AS process_kname_0,
   CASE WHEN op.tap_side = 's-p' THEN f.process_kname END AS process_kname_1,
+  f.is_tls,
   s.syscall_trace_id_request, s.syscall_trace_id_response, s.syscall_thread_0, s.syscall_thread_1,
   s.syscall_cap_seq_0, s.syscall_cap_seq_1,
   op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle, l.response_duration AS rrt

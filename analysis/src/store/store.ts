@@ -235,7 +235,7 @@ export class Store {
   /** Adds the _l7_flow row every l7_flow_log row of one flow refers to (once per flow, before its records). */
   addL7Flow(f: L7FlowRow): void {
     this.bulk.row(TABLE_L7_FLOW).push(f.flowId, f.bundleId, f.observationPointId, SIGNAL_SOURCES[f.signalSource] ?? 0, f.ip0, f.ip1,
-      f.clientPort, f.serverPort, f.protocol, f.processId ?? null, f.processName ?? null);
+      f.clientPort, f.serverPort, f.protocol, f.processId ?? null, f.processName ?? null, f.tls ? 1 : 0);
     this.bulk.end(TABLE_L7_FLOW);
   }
 
@@ -415,7 +415,7 @@ export const L7_COLUMNS = [
 /** Columns of _l7_flow: what the l7 records of one flow share. */
 export const L7_FLOW_COLUMNS = [
   'flow_id', 'bundle_id', 'observation_point_id', 'signal_source', 'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol',
-  'process_id', 'process_kname',
+  'process_id', 'process_kname', 'is_tls',
 ];
 
 const SYSCALL_COLUMNS = ['id', 'syscall_trace_id_request', 'syscall_trace_id_response', 'syscall_thread_0', 'syscall_thread_1',
@@ -449,6 +449,8 @@ export interface L7FlowRow {
   /** eBPF: the socket's process. */
   processId?: number;
   processName?: string;
+  /** eBPF: plaintext from the OpenSSL probes. */
+  tls?: boolean;
 }
 
 const FLOW_COLUMNS = [
