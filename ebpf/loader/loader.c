@@ -3,6 +3,8 @@
 // Buffer per call (a batch of length-prefixed records): no per-event native allocation, no per-event JS call.
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -458,7 +460,13 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	struct bpf_map *scratch = bpf_object__find_map_by_name(t->obj, "scratch_map");
 	int ncpu = libbpf_num_possible_cpus();
 	if (scratch && ncpu > 0) bpf_map__set_max_entries(scratch, (uint32_t)ncpu);
+	/* The verifier gives up with EAGAIN when a signal arrives during a long verification (Node's profiler sends
+	 * SIGPROF every millisecond, for one): signals wait (blocked, then delivered) while the object loads. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int err = bpf_object__load(t->obj);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		char msg[4400];
 		snprintf(msg, sizeof(msg), "cannot load eBPF object %s: %s (run as root; set REWIND_EBPF_DEBUG=1 for the verifier log)",
