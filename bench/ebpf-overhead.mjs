@@ -62,8 +62,8 @@ function wrk(seconds) {
   return { rps, requests };
 }
 
-async function withAgent(seconds, out, tracedPort = port) {
-  const agent = spawn(process.execPath, [BIN, 'record', '--out', out, '--port', String(tracedPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function withAgent(seconds, out, tracedPort = port, extra = []) {
+  const agent = spawn(process.execPath, [BIN, 'record', '--out', out, '--port', String(tracedPort), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   agent.stdout.on('data', (d) => { stdout += d; });
@@ -91,6 +91,7 @@ try {
   const base = [];
   const traced = [];
   const hooked = [];
+  const server = [];
   for (let i = 0; i < args.pairs; i++) {
     const b = wrk(args.seconds);
     base.push(b);
@@ -100,15 +101,20 @@ try {
     // hooks cost by themselves (syscall tracing on every syscall of every process), apart from recording.
     const hk = await withAgent(args.seconds, path.join(dir, `hook-${i}.pcapng`), 1);
     hooked.push(hk);
+    // A server-side agent: nginx only (--comm nginx), the load generator untraced.
+    const sv = await withAgent(args.seconds, path.join(dir, `server-${i}.pcapng`), port, ['--comm', 'nginx']);
+    server.push(sv);
     const accounted = t.coverage ? t.coverage.written === t.coverage.events && t.coverage.events + t.coverage.dropped >= t.events : false;
     log(`  pair ${i + 1}: without ${b.rps.toFixed(0)} req/s, with ${t.rps.toFixed(0)} req/s (${((100 * t.rps) / b.rps).toFixed(1)} %); `
       + `events ${t.events} + closes ${t.closes} written, kernel emitted ${t.coverage?.events} and dropped ${t.dropped}; `
-      + `${(t.events / t.requests).toFixed(2)} events/request; accounted: ${accounted}; hooks only (port 1): ${hk.rps.toFixed(0)} req/s (${((100 * hk.rps) / b.rps).toFixed(1)} %)`);
+      + `${(t.events / t.requests).toFixed(2)} events/request; accounted: ${accounted}; hooks only (port 1): ${hk.rps.toFixed(0)} req/s (${((100 * hk.rps) / b.rps).toFixed(1)} %); `
+      + `nginx only (--comm nginx): ${sv.rps.toFixed(0)} req/s (${((100 * sv.rps) / b.rps).toFixed(1)} %, ${(sv.events / sv.requests).toFixed(2)} events/request)`);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const without = median(base.map((x) => x.rps));
   const withA = median(traced.map((x) => x.rps));
   const hooksOnly = median(hooked.map((x) => x.rps));
+  const serverOnly = median(server.map((x) => x.rps));
   const ratio = withA / without;
   const allAccounted = traced.every((t) => t.coverage && t.coverage.written === t.coverage.events);
   const drops = traced.reduce((a, t) => a + t.dropped, 0);
@@ -116,7 +122,8 @@ try {
   const line = `eBPF overhead (wrk -c${args.connections}, ${args.seconds} s × ${args.pairs} pairs, median): without ${without.toFixed(0)} req/s, `
     + `with rewind record ${withA.toFixed(0)} req/s = ${(100 * ratio).toFixed(1)} % (bar ≥ ${100 * BAR} %); kernel drops ${drops}; `
     + `every emitted event in the bundle: ${allAccounted}; hooks attached but nothing recorded: ${hooksOnly.toFixed(0)} req/s = `
-    + `${((100 * hooksOnly) / without).toFixed(1)} %. **${verdict}**`;
+    + `${((100 * hooksOnly) / without).toFixed(1)} %; nginx only (--comm nginx): ${serverOnly.toFixed(0)} req/s = `
+    + `${((100 * serverOnly) / without).toFixed(1)} %. Verdict on tracing everything: **${verdict}**`;
   log(line);
   if (args.results) {
     const cpu = (/^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8')) ?? [])[1]?.trim();

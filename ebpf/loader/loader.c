@@ -762,6 +762,41 @@ static napi_value js_counters(napi_env env, napi_callback_info info)
 	return arr;
 }
 
+/* countersPerCpu(handle, key) → number[]: one counter (RW_CNT_*) as each CPU kept it. */
+static napi_value js_counters_per_cpu(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (argc < 2) THROW(env, "countersPerCpu(handle, key)");
+	tracer *t = unwrap(env, argv[0]);
+	if (!t || !t->obj) THROW(env, "the tracer is closed");
+	uint32_t key = 0;
+	CHECK(env, napi_get_value_uint32(env, argv[1], &key));
+	struct bpf_map *m = bpf_object__find_map_by_name(t->obj, "counters");
+	if (!m) THROW(env, "the eBPF object has no counters map");
+	if (key >= bpf_map__max_entries(m)) THROW(env, "countersPerCpu: no such counter");
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0) THROW(env, "cannot count CPUs");
+	uint64_t *vals = calloc((size_t)ncpu, sizeof(uint64_t));
+	if (!vals) THROW(env, "out of memory");
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, vals) != 0) memset(vals, 0, (size_t)ncpu * sizeof(uint64_t));
+	napi_value arr;
+	if (napi_create_array_with_length(env, (size_t)ncpu, &arr) != napi_ok) {
+		free(vals);
+		THROW(env, "N-API call failed");
+	}
+	for (int c = 0; c < ncpu; c++) {
+		napi_value v;
+		if (napi_create_double(env, (double)vals[c], &v) != napi_ok || napi_set_element(env, arr, (uint32_t)c, v) != napi_ok) {
+			free(vals);
+			THROW(env, "N-API call failed");
+		}
+	}
+	free(vals);
+	return arr;
+}
+
 /* close(handle): detaches and frees now (the finalizer would do it at GC). */
 static napi_value js_close(napi_env env, napi_callback_info info)
 {
@@ -776,6 +811,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
 		{ "poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL },
 		{ "counters", NULL, js_counters, NULL, NULL, NULL, napi_default, NULL },
+		{ "countersPerCpu", NULL, js_counters_per_cpu, NULL, NULL, NULL, napi_default, NULL },
 		{ "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
 		{ "configureBlocks", NULL, js_configure_blocks, NULL, NULL, NULL, napi_default, NULL },
 		{ "pollBlocks", NULL, js_poll_blocks, NULL, NULL, NULL, napi_default, NULL },

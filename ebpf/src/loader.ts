@@ -18,6 +18,7 @@ interface Addon {
   open(objectPath: string, config: Record<string, number>): unknown;
   poll(handle: unknown, out: Buffer, timeoutMs: number): [number, number];
   counters(handle: unknown): number[];
+  countersPerCpu(handle: unknown, key: number): number[];
   close(handle: unknown): void;
   configureBlocks(handle: unknown, ifaceId: number, offsetNs: bigint, knownPids: Uint32Array): void;
   pollBlocks(handle: unknown, out: Buffer, side: Buffer, timeoutMs: number): number[];
@@ -233,6 +234,12 @@ export class SocketTracer {
       events: c[0] ?? 0, dropped: c[1] ?? 0, dataBytes: c[2] ?? 0, notSocket: c[3] ?? 0, mmsgSkipped: c[4] ?? 0, tlsEvents: c[5] ?? 0,
       tlsNoFd: c[6] ?? 0,
     };
+  }
+
+  /** Events written and events dropped, as each CPU counted them (index = CPU). */
+  countersPerCpu(): { events: number[]; dropped: number[] } {
+    if (this.handle === null) throw new Error('the tracer is closed');
+    return { events: this.addon.countersPerCpu(this.handle, 0), dropped: this.addon.countersPerCpu(this.handle, 1) };
   }
 
   close(): void {

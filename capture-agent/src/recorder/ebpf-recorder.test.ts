@@ -54,9 +54,11 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
 
     const pdus: { ctx: EbpfContext; text: string; src?: string; dstPort?: number }[] = [];
     const processes: { pid: number; comm: string; cmdline: string[] }[] = [];
+    let coverage: Record<string, unknown> | undefined;
     const read = await readCaptureFile(out, {
       custom(c) {
         if (c.recordType === RecordType.PROCESS_TABLE) processes.push(...(c.json as { processes: typeof processes }).processes);
+        if (c.recordType === RecordType.COVERAGE_STATS) coverage = (c.json as { sources: Record<string, unknown>[] }).sources.find((x) => x.source === 'ebpf');
       },
       packet(p) {
         const ctx = packetEbpfContext(p);
@@ -65,6 +67,13 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       },
     });
     expect(read.truncatedTailBytes).toBe(0);
+    // Coverage: every event the kernel emitted is in the bundle; events and drops also per CPU, summing up.
+    expect(coverage).toBeDefined();
+    const perCpu = coverage!.eventsPerCpu as number[];
+    expect(perCpu.length).toBeGreaterThanOrEqual(os.cpus().length); // possible CPUs
+    expect(perCpu.reduce((a, b) => a + b, 0)).toBe(coverage!.events);
+    expect((coverage!.droppedPerCpu as number[]).reduce((a, b) => a + b, 0)).toBe(coverage!.dropped);
+    expect(coverage!.written).toBe(coverage!.events);
     // The traced child is in the process table (snapshot at start: it was already running).
     const me = processes.find((p) => p.pid === child.pid);
     expect(me).toMatchObject({ comm: 'node' });

@@ -199,11 +199,13 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       writer.writeRecord(RecordType.PROCESS_TABLE, { snapshot: false, tsUs: Date.now() * 1000, processes: seenLater, events: processEvents });
     }
     const counters = tracer?.counters() ?? { events: 0, dropped: 0, dataBytes: 0, notSocket: 0, mmsgSkipped: 0, tlsEvents: 0, tlsNoFd: 0 };
+    const perCpu = tracer?.countersPerCpu() ?? { events: [], dropped: [] };
     writer.writeRecord(RecordType.COVERAGE_STATS, {
       sources: [
         ...(tracer ? [{
           source: 'ebpf', host, events: counters.events, dropped: counters.dropped, payloadBytes: counters.dataBytes,
           written: events + closes + tcpEvents + procEvents, mmsgNotCaptured: counters.mmsgSkipped, tlsEvents: counters.tlsEvents, tlsWithoutSocket: counters.tlsNoFd,
+          eventsPerCpu: perCpu.events, droppedPerCpu: perCpu.dropped,
         }] : []),
         // cap does not expose libpcap's drop counters: packets written are known, drops are not (null).
         ...Object.entries(packets).map(([device, n]) => ({ source: 'pcap', host, device, packets: n, dropped: null })),
