@@ -552,6 +552,21 @@ static napi_value js_poll(napi_env env, napi_callback_info info)
 	return arr;
 }
 
+/* [epbs, outUsed, sideRecords, sideUsed, firstUs, lastUs, last]: what pollBlocks and blocksFromRecords return. */
+static napi_value block_result(napi_env env, const tracer *t, uint32_t last)
+{
+	double vals[7] = { t->epbs, (double)t->out_used, t->side_records, (double)t->side_used,
+		t->epbs ? (double)(t->first_ns / 1000) : -1, t->epbs ? (double)(t->last_ns / 1000) : -1, last };
+	napi_value arr;
+	CHECK(env, napi_create_array_with_length(env, 7, &arr));
+	for (uint32_t i = 0; i < 7; i++) {
+		napi_value v;
+		CHECK(env, napi_create_double(env, vals[i], &v));
+		CHECK(env, napi_set_element(env, arr, i, v));
+	}
+	return arr;
+}
+
 /* configureBlocks(handle, ifaceId, offsetNs: bigint, knownPids: Uint32Array) → switches poll to pollBlocks' output. */
 static napi_value js_configure_blocks(napi_env env, napi_callback_info info)
 {
@@ -626,16 +641,7 @@ static napi_value js_poll_blocks(napi_env env, napi_callback_info info)
 		snprintf(msg, sizeof(msg), "ring buffer poll failed: %s", strerror(-r));
 		THROW(env, msg);
 	}
-	double vals[7] = { t->epbs, (double)t->out_used, t->side_records, (double)t->side_used,
-		t->epbs ? (double)(t->first_ns / 1000) : -1, t->epbs ? (double)(t->last_ns / 1000) : -1, t->data_events };
-	napi_value arr;
-	CHECK(env, napi_create_array_with_length(env, 7, &arr));
-	for (uint32_t i = 0; i < 7; i++) {
-		napi_value v;
-		CHECK(env, napi_create_double(env, vals[i], &v));
-		CHECK(env, napi_set_element(env, arr, i, v));
-	}
-	return arr;
+	return block_result(env, t, t->data_events);
 }
 
 /* blocksFromRecords(records: Buffer, count, out, side, ifaceId, offsetNs: bigint) → as pollBlocks, over records
@@ -678,16 +684,7 @@ static napi_value js_blocks_from_records(napi_env env, napi_callback_info info)
 		taken++;
 	}
 	free(t.pids);
-	double vals[7] = { t.epbs, (double)t.out_used, t.side_records, (double)t.side_used, t.epbs ? (double)(t.first_ns / 1000) : -1,
-		t.epbs ? (double)(t.last_ns / 1000) : -1, taken };
-	napi_value arr;
-	CHECK(env, napi_create_array_with_length(env, 7, &arr));
-	for (uint32_t i = 0; i < 7; i++) {
-		napi_value v;
-		CHECK(env, napi_create_double(env, vals[i], &v));
-		CHECK(env, napi_set_element(env, arr, i, v));
-	}
-	return arr;
+	return block_result(env, &t, taken);
 }
 
 /* attachUprobe(handle, program, binaryPath, functionName, retprobe: boolean, pid: number (-1 = every process)):

@@ -6,16 +6,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { importCaptures, openReadOnly } from '@rewind/analysis';
 import { tracerUnavailableReason } from '@rewind/ebpf';
 import { recordEbpf } from './ebpf-recorder.js';
+import { ci, freePort, nginxConfig, waitForPort } from './test-servers.js';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
 const why = tracerUnavailableReason()
   ?? (existsSync('/usr/sbin/nginx') ? null : 'nginx is not installed (apt-get install nginx-light)')
   ?? (existsSync('/usr/bin/redis-server') ? null : 'redis-server is not installed (apt-get install redis-server)');
@@ -27,28 +26,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}
 
 // The client (and the backend nginx proxies to): HTTP through nginx, then RESP to redis; one request at a time.
 const CLIENT = `
@@ -77,23 +55,9 @@ backend.listen(backendPort, '127.0.0.1', async () => {
 describe.skipIf(why !== null && !ci)('recording nginx and redis-server (root, this kernel)', () => {
   test('every request once per side, with processes, statuses and the proxy trace link', async () => {
     const [nginxPort, backendPort, redisPort] = [await freePort(), await freePort(), await freePort()];
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, d), { recursive: true });
-    writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${nginxPort};
+    writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, `    listen 127.0.0.1:${nginxPort};
     location /static { return 200 'static ok'; }
-    location /api { proxy_pass http://127.0.0.1:${backendPort}; proxy_http_version 1.1; }
-  }
-}
-`);
+    location /api { proxy_pass http://127.0.0.1:${backendPort}; proxy_http_version 1.1; }`));
     const nginx = spawn('/usr/sbin/nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
     const redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     children.push(nginx, redis);

@@ -4,9 +4,7 @@
 // is one HTTP row per side (curl on c-p, nginx on s-p) marked is_tls, with the socket's 5-tuple.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -14,8 +12,8 @@ import { packetEbpfContext, parseExportedPdu, readCaptureFile } from '@rewind/an
 import { importCaptures, openReadOnly } from '@rewind/analysis';
 import { findLibssl, tracerUnavailableReason } from '@rewind/ebpf';
 import { recordEbpf } from './ebpf-recorder.js';
+import { ci, freePort, nginxConfig, waitForPort } from './test-servers.js';
 
-const ci = process.env.CI === 'true' || process.env.CI === '1';
 const why = tracerUnavailableReason()
   ?? (existsSync('/usr/sbin/nginx') ? null : 'nginx is not installed (apt-get install nginx-light)')
   ?? (existsSync('/usr/bin/curl') ? null : 'curl is not installed (apt-get install curl)')
@@ -29,28 +27,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}
 
 const PATHS = ['/secret/one', '/secret/two', '/secret/three'];
 
@@ -62,24 +39,10 @@ describe.skipIf(why !== null && !ci)('recording HTTPS through the OpenSSL probes
       '-subj', '/CN=localhost'], { encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
     const port = await freePort();
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, d), { recursive: true });
-    writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port} ssl;
+    writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, `    listen 127.0.0.1:${port} ssl;
     ssl_certificate ${cert};
     ssl_certificate_key ${key};
-    location /secret { return 200 'tls ok'; }
-  }
-}
-`);
+    location /secret { return 200 'tls ok'; }`));
     const nginx = spawn('/usr/sbin/nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
     children.push(nginx);
     await waitForPort(port);
