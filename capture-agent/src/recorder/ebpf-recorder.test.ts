@@ -55,10 +55,15 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
     const pdus: { ctx: EbpfContext; text: string; src?: string; dstPort?: number }[] = [];
     const processes: { pid: number; comm: string; cmdline: string[] }[] = [];
     let coverage: Record<string, unknown> | undefined;
+    let pcapCoverage: Record<string, unknown> | undefined;
     const read = await readCaptureFile(out, {
       custom(c) {
         if (c.recordType === RecordType.PROCESS_TABLE) processes.push(...(c.json as { processes: typeof processes }).processes);
-        if (c.recordType === RecordType.COVERAGE_STATS) coverage = (c.json as { sources: Record<string, unknown>[] }).sources.find((x) => x.source === 'ebpf');
+        if (c.recordType === RecordType.COVERAGE_STATS) {
+          const sources = (c.json as { sources: Record<string, unknown>[] }).sources;
+          coverage = sources.find((x) => x.source === 'ebpf');
+          pcapCoverage = sources.find((x) => x.source === 'pcap');
+        }
       },
       packet(p) {
         const ctx = packetEbpfContext(p);
@@ -74,6 +79,9 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(coverage!.events);
     expect((coverage!.droppedPerCpu as number[]).reduce((a, b) => a + b, 0)).toBe(coverage!.dropped);
     expect(coverage!.written).toBe(coverage!.events);
+    // libpcap's counters for lo: every written packet was received (lo counts each twice), none dropped.
+    expect(pcapCoverage).toMatchObject({ device: 'lo', packets: summary.packets.lo, dropped: 0 });
+    expect(pcapCoverage!.received as number).toBeGreaterThanOrEqual(summary.packets.lo);
     // The traced child is in the process table (snapshot at start: it was already running).
     const me = processes.find((p) => p.pid === child.pid);
     expect(me).toMatchObject({ comm: 'node' });

@@ -109,7 +109,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       let ifaceId = -1;
       packets[device] = 0;
       const src = new PcapSource({ device, filter: opts.filter }, (p) => {
-        writer.writePacket(ifaceId, p.tsNs, p.data);
+        writer.writePacket(ifaceId, p.tsNs, p.data, p.truncated ? { origLen: p.origLen } : undefined);
         packets[device]++;
         if (pendingBytes >= 256 << 10) flush();
       });
@@ -207,8 +207,9 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
           written: events + closes + tcpEvents + procEvents, mmsgNotCaptured: counters.mmsgSkipped, tlsEvents: counters.tlsEvents, tlsWithoutSocket: counters.tlsNoFd,
           eventsPerCpu: perCpu.events, droppedPerCpu: perCpu.dropped,
         }] : []),
-        // cap does not expose libpcap's drop counters: packets written are known, drops are not (null).
-        ...Object.entries(packets).map(([device, n]) => ({ source: 'pcap', host, device, packets: n, dropped: null })),
+        // libpcap's counters, read when each capture closed: received (passed the filter; on lo each packet counts
+        // twice, sent and received), dropped (its buffer was full: the agent fell behind), ifDropped (the driver).
+        ...pcaps.map((p) => ({ source: 'pcap', host, device: p.device, packets: packets[p.device], ...p.stats() })),
       ],
     });
     writer.writeSummary({ host });
