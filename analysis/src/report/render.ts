@@ -73,6 +73,10 @@ export function renderMarkdown(r: IncidentReport): string {
     out.push('## Error bursts (seconds with most errors)\n');
     out.push(markdownTable(r.red.errorBursts));
   }
+  if (r.processes.length > 0) {
+    out.push('## Processes (eBPF: requests each one served or made)\n');
+    out.push(markdownTable(r.processes));
+  }
   out.push('## Captures\n');
   out.push(markdownTable(r.captures));
   out.push('## Observation points\n');

@@ -29,6 +29,8 @@ export interface IncidentReport {
   retransmissionHotSpots: Record<string, unknown>[];
   zeroWindow: Record<string, unknown>[];
   violations: Record<string, unknown>[];
+  /** eBPF: requests per process and side (server on s-p, client on c-p), with errors, TLS plaintext and the command. */
+  processes: Record<string, unknown>[];
   /** RED per endpoint (from metrics_app_1m), ranked two ways, and the seconds with most errors. */
   red: {
     requests: number;
@@ -131,6 +133,16 @@ export function buildReport(db: Db, opts: ReportOptions = {}): IncidentReport {
     zeroWindow: all(`SELECT flow_id, ip_0 AS client, ip_1 AS server, server_port, zero_win_tx, zero_win_rx, start_time
       FROM l4_flow_log WHERE zero_win_tx + zero_win_rx > 0 ORDER BY zero_win_tx + zero_win_rx DESC LIMIT ?`, top),
     violations: all(`SELECT bundle, layer, kind, count, bytes_lost, first_frame FROM ingest_violation_summary ORDER BY count DESC LIMIT ?`, top * 2),
+    processes: all(`SELECT l.pid, l.comm, CASE l.tap_side WHEN 's-p' THEN 'server' ELSE 'client' END AS side, l.requests, l.errors,
+        l.timeouts, l.tls_requests, l.protocols, l.rrt_max, p.cmdline
+      FROM (SELECT coalesce(process_id_1, process_id_0) AS pid, coalesce(process_kname_1, process_kname_0) AS comm, tap_side,
+          bundle_id, count(*) AS requests, sum(response_status IN ('client_error', 'server_error')) AS errors,
+          sum(response_status = 'timeout') AS timeouts, sum(is_tls) AS tls_requests, group_concat(DISTINCT l7_protocol) AS protocols,
+          max(rrt) AS rrt_max
+        FROM l7_flow_log WHERE signal_source = 'ebpf' GROUP BY bundle_id, pid, tap_side) l
+      LEFT JOIN (SELECT bundle_id, pid, max(cmdline) AS cmdline FROM processes GROUP BY bundle_id, pid) p
+        ON p.bundle_id = l.bundle_id AND p.pid = l.pid
+      ORDER BY l.requests DESC LIMIT ?`, top),
     red: (() => {
       const rows = redRows(db);
       return {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { importCaptures, openReadOnly } from '@rewind/analysis';
+import { buildReport, importCaptures, openReadOnly } from '@rewind/analysis';
 import { tracerUnavailableReason } from '@rewind/ebpf';
 import { recordEbpf } from './ebpf-recorder.js';
 import { ci, freePort, nginxConfig, waitForPort } from './test-servers.js';
@@ -115,6 +115,15 @@ describe.skipIf(why !== null && !ci)('recording nginx and redis-server (root, th
         expect(c[0]).toMatchObject({ l7_protocol: 'Redis', comm: 'node', response_status: 'ok' });
         expect(s[0]).toMatchObject({ l7_protocol: 'Redis', comm: 'redis-server', response_status: 'ok' });
       }
+      // The report names the processes: nginx served 2 requests (s-p) and made 1 upstream call (c-p), redis-server
+      // served 3 commands, the client made 5 requests; no errors.
+      const procs = buildReport(h).processes;
+      const proc = (comm: string, side: string): Record<string, unknown> | undefined => procs.find((p) => p.comm === comm && p.side === side);
+      expect(proc('nginx', 'server')).toMatchObject({ requests: 2, errors: 0, protocols: 'HTTP' });
+      expect(proc('nginx', 'client')).toMatchObject({ requests: 1, errors: 0 });
+      expect(proc('redis-server', 'server')).toMatchObject({ requests: 3, errors: 0, protocols: 'Redis' });
+      expect(proc('node', 'client')).toMatchObject({ pid: client.pid, requests: 5 });
+      expect(String(proc('node', 'client')?.cmdline)).toContain('-e');
     } finally {
       h.close();
       nginx.kill();
