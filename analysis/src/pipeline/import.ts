@@ -339,6 +339,31 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       }
     },
     custom(c) {
+      if (c.recordType === RecordType.TCP_LIFECYCLE) {
+        const v = c.json as { events?: unknown } | undefined;
+        const list = v && Array.isArray(v.events) ? (v.events as Record<string, unknown>[]) : null;
+        const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
+        const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+        let bad = list === null ? 1 : 0;
+        for (const e of list ?? []) {
+          const ts = typeof e?.tsNs === 'string' && /^\d+$/.test(e.tsNs) ? Number(BigInt(e.tsNs) / 1000n) : null;
+          const type = str(e?.type);
+          if (ts === null || type === null) {
+            bad++;
+            continue;
+          }
+          store.addTcpEvent({
+            bundleId, host: firstSection?.rewind?.host ?? null, time: ts, type, socketId: str(e.socketId), pid: num(e.pid),
+            localIp: str(e.src), localPort: num(e.srcPort), remoteIp: str(e.dst), remotePort: num(e.dstPort), oldState: str(e.oldState),
+            newState: str(e.newState), state: str(e.state), role: str(e.role),
+          });
+        }
+        if (bad > 0) {
+          violations += bad;
+          store.addViolation({ bundleId, layer: 'capture', kind: 'tcp-lifecycle-malformed', message: `${bad} TCP lifecycle event(s) without tsNs/type (or a record without events[])` });
+        }
+        return;
+      }
       if (c.recordType !== RecordType.PROCESS_TABLE) return;
       const bad = (): void => {
         violations++;

@@ -59,6 +59,25 @@ CREATE TABLE IF NOT EXISTS bundles (
 );
 
 -- Processes from the bundles' process-table records (the agent's /proc snapshots): resolve eBPF pids offline.
+-- eBPF: the TCP socket events an agent recorded (TCP lifecycle records: closes, state changes, retransmissions).
+CREATE TABLE IF NOT EXISTS tcp_events (
+  id                   INTEGER PRIMARY KEY,
+  bundle_id            INTEGER NOT NULL,
+  host                 TEXT,
+  time                 INTEGER NOT NULL,   -- µs since the epoch
+  type                 TEXT NOT NULL,      -- close | state | retransmit (as the bundle names them)
+  socket_id            TEXT,               -- the tracer's socket id (decimal), joins syscall records of the socket
+  pid                  INTEGER,            -- the process the kernel ran for (0 in softirq)
+  local_ip             TEXT,
+  local_port           INTEGER,
+  remote_ip            TEXT,
+  remote_port          INTEGER,
+  old_state            TEXT,               -- state: Linux names (SYN_SENT, ESTABLISHED, …)
+  new_state            TEXT,
+  state                TEXT,               -- retransmit: the socket's state
+  role                 TEXT                -- client | server | unknown, when the tracer knew the socket
+);
+
 CREATE TABLE IF NOT EXISTS processes (
   id                   INTEGER PRIMARY KEY,
   bundle_id            INTEGER NOT NULL,
@@ -360,6 +379,7 @@ CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
 CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
 CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);
+CREATE INDEX IF NOT EXISTS tcp_events_time ON tcp_events(time);
 `;
 
 /** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */

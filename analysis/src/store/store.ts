@@ -300,6 +300,12 @@ export class Store {
       p.snapshot ? 1 : 0]);
   }
 
+  addTcpEvent(e: TcpEventRow): void {
+    this.bulk.run(`INSERT INTO tcp_events(bundle_id, host, time, type, socket_id, pid, local_ip, local_port, remote_ip, remote_port,
+      old_state, new_state, state, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, [e.bundleId, e.host, e.time, e.type, e.socketId, e.pid,
+      e.localIp, e.localPort, e.remoteIp, e.remotePort, e.oldState, e.newState, e.state, e.role]);
+  }
+
   /** The syscall context of an eBPF record (row `id` of l7_flow_log). */
   addL7Syscall(id: number, req: SyscallInfo | undefined, res: SyscallInfo | undefined): void {
     this.bulk.row(TABLE_SYSCALL).push(id, req?.traceId ?? null, res?.traceId ?? null, req?.tid ?? null, res?.tid ?? null,
@@ -433,6 +439,23 @@ export interface ProcessRow {
   startTime: number | null;
   seenAt: number | null;
   snapshot: boolean;
+}
+
+export interface TcpEventRow {
+  bundleId: number;
+  host: string | null;
+  time: number;
+  type: string;
+  socketId: string | null;
+  pid: number | null;
+  localIp: string | null;
+  localPort: number | null;
+  remoteIp: string | null;
+  remotePort: number | null;
+  oldState: string | null;
+  newState: string | null;
+  state: string | null;
+  role: string | null;
 }
 
 export interface L7FlowRow {

@@ -128,6 +128,15 @@ describe.skipIf(why !== null && !ci)('eBPF recorder (root, this kernel)', () => 
       expect(rows[1].syscall_trace_id_response).toBe(rows[1].syscall_trace_id_request);
       // The pid resolves to the process through the process table.
       expect(h.prepare('SELECT comm, cmdline FROM processes WHERE pid = ?').get(child.pid)).toMatchObject({ comm: 'node' });
+      // The TCP lifecycle: the client socket's close() (the server's socket goes with the process's exit, which is no
+      // close() call), and the state changes of the connection as the stack made them, on the server's port.
+      const port = h.prepare("SELECT server_port FROM l7_flow_log WHERE request_resource = '/recorded' LIMIT 1").pluck().get();
+      const closes = h.prepare(`SELECT pid, role FROM tcp_events WHERE type = 'close' AND (local_port = ? OR remote_port = ?) ORDER BY role`).all(port, port);
+      expect(closes).toContainEqual({ pid: child.pid, role: 'client' });
+      const states = h.prepare(`SELECT old_state || '>' || new_state AS s FROM tcp_events WHERE type = 'state' AND (local_port = ? OR remote_port = ?)`)
+        .pluck().all(port, port) as string[];
+      expect(states).toContain('ESTABLISHED>FIN_WAIT1');
+      for (const r of h.prepare('SELECT time FROM tcp_events').pluck().all() as number[]) expect(Math.abs(r / 1000 - Date.now())).toBeLessThan(120_000);
     } finally {
       h.close();
     }
