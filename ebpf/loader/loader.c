@@ -567,19 +567,25 @@ static napi_value js_poll(napi_env env, napi_callback_info info)
 	return arr;
 }
 
-/* [epbs, outUsed, sideRecords, sideUsed, firstUs, lastUs, last]: what pollBlocks and blocksFromRecords return. */
-static napi_value block_result(napi_env env, const tracer *t, uint32_t last)
+/* A JS array of numbers (NULL with an exception pending when N-API fails). */
+static napi_value number_array(napi_env env, const double *vals, uint32_t n)
 {
-	double vals[7] = { t->epbs, (double)t->out_used, t->side_records, (double)t->side_used,
-		t->epbs ? (double)(t->first_ns / 1000) : -1, t->epbs ? (double)(t->last_ns / 1000) : -1, last };
 	napi_value arr;
-	CHECK(env, napi_create_array_with_length(env, 7, &arr));
-	for (uint32_t i = 0; i < 7; i++) {
+	CHECK(env, napi_create_array_with_length(env, n, &arr));
+	for (uint32_t i = 0; i < n; i++) {
 		napi_value v;
 		CHECK(env, napi_create_double(env, vals[i], &v));
 		CHECK(env, napi_set_element(env, arr, i, v));
 	}
 	return arr;
+}
+
+/* [epbs, outUsed, sideRecords, sideUsed, firstUs, lastUs, last]: what pollBlocks and blocksFromRecords return. */
+static napi_value block_result(napi_env env, const tracer *t, uint32_t last)
+{
+	double vals[7] = { t->epbs, (double)t->out_used, t->side_records, (double)t->side_used,
+		t->epbs ? (double)(t->first_ns / 1000) : -1, t->epbs ? (double)(t->last_ns / 1000) : -1, last };
+	return number_array(env, vals, 7);
 }
 
 /* configureBlocks(handle, ifaceId, offsetNs: bigint, knownPids: Uint32Array) → switches poll to pollBlocks' output. */
@@ -757,6 +763,7 @@ static napi_value js_counters(napi_env env, napi_callback_info info)
 	uint32_t entries = bpf_map__max_entries(m);
 	if (entries > 64) entries = 64;
 	uint64_t sums[64] = { 0 };
+	double out[64];
 	uint64_t *vals = calloc((size_t)ncpu, sizeof(uint64_t));
 	if (!vals) THROW(env, "out of memory");
 	for (uint32_t k = 0; k < entries; k++) {
@@ -764,14 +771,8 @@ static napi_value js_counters(napi_env env, napi_callback_info info)
 			for (int c = 0; c < ncpu; c++) sums[k] += vals[c];
 	}
 	free(vals);
-	napi_value arr;
-	CHECK(env, napi_create_array_with_length(env, entries, &arr));
-	for (uint32_t k = 0; k < entries; k++) {
-		napi_value v;
-		CHECK(env, napi_create_double(env, (double)sums[k], &v));
-		CHECK(env, napi_set_element(env, arr, k, v));
-	}
-	return arr;
+	for (uint32_t k = 0; k < entries; k++) out[k] = (double)sums[k];
+	return number_array(env, out, entries);
 }
 
 /* countersPerCpu(handle, key) → number[]: one counter (RW_CNT_*) as each CPU kept it. */
@@ -793,19 +794,15 @@ static napi_value js_counters_per_cpu(napi_env env, napi_callback_info info)
 	uint64_t *vals = calloc((size_t)ncpu, sizeof(uint64_t));
 	if (!vals) THROW(env, "out of memory");
 	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, vals) != 0) memset(vals, 0, (size_t)ncpu * sizeof(uint64_t));
-	napi_value arr;
-	if (napi_create_array_with_length(env, (size_t)ncpu, &arr) != napi_ok) {
+	double *out = calloc((size_t)ncpu, sizeof(double));
+	if (!out) {
 		free(vals);
-		THROW(env, "N-API call failed");
+		THROW(env, "out of memory");
 	}
-	for (int c = 0; c < ncpu; c++) {
-		napi_value v;
-		if (napi_create_double(env, (double)vals[c], &v) != napi_ok || napi_set_element(env, arr, (uint32_t)c, v) != napi_ok) {
-			free(vals);
-			THROW(env, "N-API call failed");
-		}
-	}
+	for (int c = 0; c < ncpu; c++) out[c] = (double)vals[c];
 	free(vals);
+	napi_value arr = number_array(env, out, (uint32_t)ncpu);
+	free(out);
 	return arr;
 }
 
