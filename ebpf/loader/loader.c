@@ -521,6 +521,17 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	return handle;
 }
 
+/* Takes what the ring holds into the current batch (waiting up to timeout ms only when it was empty and nothing is
+ * in the batch yet); 0 or a negative errno (EINTR and a stop because the batch is full are not errors). */
+static int drain_ring(tracer *t, int32_t timeout, int have)
+{
+	int r = ring_buffer__consume(t->rb);
+	if (r == 0 && !have && timeout > 0) r = ring_buffer__poll(t->rb, timeout);
+	t->out = NULL;
+	if (t->full || r == -EINTR) return 0;
+	return r < 0 ? r : 0;
+}
+
 /* poll(handle, out: Buffer, timeoutMs) → number of records written to out (each: u32 length + event bytes). */
 static napi_value js_poll(napi_env env, napi_callback_info info)
 {
@@ -547,12 +558,8 @@ static napi_value js_poll(napi_env env, napi_callback_info info)
 		}
 		t->stashed = 0;
 	}
-	/* consume what is there first; wait only when the ring is empty */
-	int r = ring_buffer__consume(t->rb);
-	if (r == 0 && t->out_records == 0 && timeout > 0) r = ring_buffer__poll(t->rb, timeout);
-	t->out = NULL;
-	if (t->full) r = 0; /* stopped on purpose: the batch is full */
-	if (r < 0 && r != -EINTR) {
+	int r = drain_ring(t, timeout, t->out_records > 0);
+	if (r < 0) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "ring buffer poll failed: %s", strerror(-r));
 		THROW(env, msg);
@@ -652,12 +659,9 @@ static napi_value js_poll_blocks(napi_env env, napi_callback_info info)
 			THROW(env, "pollBlocks: an event larger than the buffers");
 		}
 	}
-	int r = ring_buffer__consume(t->rb);
-	if (r == 0 && t->epbs == 0 && t->side_records == 0 && timeout > 0) r = ring_buffer__poll(t->rb, timeout);
-	t->out = NULL;
+	int r = drain_ring(t, timeout, t->epbs > 0 || t->side_records > 0);
 	t->side = NULL;
-	if (t->full) r = 0;
-	if (r < 0 && r != -EINTR) {
+	if (r < 0) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "ring buffer poll failed: %s", strerror(-r));
 		THROW(env, msg);
