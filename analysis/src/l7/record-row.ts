@@ -39,11 +39,14 @@ const TYPE_RESPONSE = 2;
 /** response_status codes (store/l7-codes.ts RESPONSE_STATUSES). */
 const STATUS: Readonly<Record<string, number>> = { ok: 0, client_error: 1, server_error: 2, timeout: 3, unknown: 4, parse_failed: 5 };
 
+/** Values per row written by writeL7RowValues (L7_COLUMNS after the id). */
+export const L7_ROW_VALUES = 26;
+
 /**
- * Appends the row's values in L7_COLUMNS order to `out` (the store's flat batch: no per-row array). The flow's own
- * fields (addresses, ports, observation point) live once per flow in _l7_flow.
+ * Writes the row's values in L7_COLUMNS order (after the id) into `out` from offset `o` on (the store's flat batch:
+ * no per-row array). The flow's own fields (addresses, ports, observation point) live once per flow in _l7_flow.
  */
-export function pushL7RowValues(out: unknown[], flowId: number, protocolId: number, r: L7Record): void {
+export function writeL7RowValues(out: unknown[], o: number, flowId: number, protocolId: number, r: L7Record): void {
   const req = r.request;
   const res = r.response;
   // Fields a request carries win over the response's, which fill in what the request lacks.
@@ -53,14 +56,30 @@ export function pushL7RowValues(out: unknown[], flowId: number, protocolId: numb
   const start = a.tsUs;
   const end = res ? (res.endTsUs > res.tsUs ? res.endTsUs : res.tsUs) : a.endTsUs > a.tsUs ? a.endTsUs : a.tsUs;
   const rrt = req && res ? (res.tsUs > req.tsUs ? res.tsUs - req.tsUs : 0) : null;
-  out.push(
-    flowId, protocolId, a.version ?? b.version ?? null, type,
-    cut(a.requestType ?? b.requestType, 64), cut(a.requestDomain ?? b.requestDomain, 256), cut(a.requestResource ?? b.requestResource, 1024),
-    cut(a.endpoint ?? b.endpoint, 256), a.requestId ?? b.requestId ?? null,
-    b.responseCode ?? a.responseCode ?? null, STATUS[r.status] ?? STATUS.unknown, cut(b.responseException ?? a.responseException, 512),
-    res ? cut(res.responseResult, 512) : null, req ? req.length : null, res ? res.length : null,
-    start, end, rrt, req ? req.tcpSeq : null, res ? res.tcpSeq : null,
-    a.traceId ?? b.traceId ?? null, a.spanId ?? b.spanId ?? null, req?.xRequestId ?? null, res?.xRequestId ?? null,
-    a.httpRealClient ?? b.httpRealClient ?? null, attributesJson(req, res),
-  );
+  out[o + 0] = flowId;
+  out[o + 1] = protocolId;
+  out[o + 2] = a.version ?? b.version ?? null;
+  out[o + 3] = type;
+  out[o + 4] = cut(a.requestType ?? b.requestType, 64);
+  out[o + 5] = cut(a.requestDomain ?? b.requestDomain, 256);
+  out[o + 6] = cut(a.requestResource ?? b.requestResource, 1024);
+  out[o + 7] = cut(a.endpoint ?? b.endpoint, 256);
+  out[o + 8] = a.requestId ?? b.requestId ?? null;
+  out[o + 9] = b.responseCode ?? a.responseCode ?? null;
+  out[o + 10] = STATUS[r.status] ?? STATUS.unknown;
+  out[o + 11] = cut(b.responseException ?? a.responseException, 512);
+  out[o + 12] = res ? cut(res.responseResult, 512) : null;
+  out[o + 13] = req ? req.length : null;
+  out[o + 14] = res ? res.length : null;
+  out[o + 15] = start;
+  out[o + 16] = end;
+  out[o + 17] = rrt;
+  out[o + 18] = req ? req.tcpSeq : null;
+  out[o + 19] = res ? res.tcpSeq : null;
+  out[o + 20] = a.traceId ?? b.traceId ?? null;
+  out[o + 21] = a.spanId ?? b.spanId ?? null;
+  out[o + 22] = req?.xRequestId ?? null;
+  out[o + 23] = res?.xRequestId ?? null;
+  out[o + 24] = a.httpRealClient ?? b.httpRealClient ?? null;
+  out[o + 25] = attributesJson(req, res);
 }

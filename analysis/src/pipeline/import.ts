@@ -11,7 +11,7 @@ import type { DecoderOptions } from '../decode/types.js';
 import { FlowTable } from '../flows/index.js';
 import type { FlowRecord, FlowTableOptions, NetMetricsRow } from '../flows/types.js';
 import { L7Stage } from '../l7/stage.js';
-import { pushL7RowValues } from '../l7/record-row.js';
+import { writeL7RowValues } from '../l7/record-row.js';
 import { PROTOCOL_PARSERS } from '../protocols/registry.js';
 import { EbpfIngest } from './ebpf-ingest.js';
 import type { EbpfFlow } from './ebpf-ingest.js';
@@ -212,7 +212,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         protocolIds.set(protocol, pid);
       }
       const row = store.l7Row();
-      pushL7RowValues(row.out, flow.flowId, pid, rec);
+      writeL7RowValues(row.out, row.offset, flow.flowId, pid, rec);
       store.endL7();
       if (rec.request?.syscall !== undefined || rec.response?.syscall !== undefined) store.addL7Syscall(row.id, rec.request?.syscall, rec.response?.syscall); // the store rolls the row up into metrics_app_1s / _1m
     },

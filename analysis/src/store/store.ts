@@ -234,9 +234,8 @@ export class Store {
 
   /** Adds the _l7_flow row every l7_flow_log row of one flow refers to (once per flow, before its records). */
   addL7Flow(f: L7FlowRow): void {
-    this.bulk.row(TABLE_L7_FLOW).push(f.flowId, f.bundleId, f.observationPointId, SIGNAL_SOURCES[f.signalSource] ?? 0, f.ip0, f.ip1,
+    this.bulk.put(TABLE_L7_FLOW, f.flowId, f.bundleId, f.observationPointId, SIGNAL_SOURCES[f.signalSource] ?? 0, f.ip0, f.ip1,
       f.clientPort, f.serverPort, f.protocol, f.processId ?? null, f.processName ?? null, f.tls ? 1 : 0);
-    this.bulk.end(TABLE_L7_FLOW);
   }
 
   beginBundle(b: BundleRow): number {
@@ -273,24 +272,25 @@ export class Store {
   }
 
   addFlow(f: FlowRecord, bundleId: number): void {
-    pushFlowValues(this.bulk.row(TABLE_FLOW), f, bundleId);
+    writeFlowValues(this.bulk.batch(TABLE_FLOW), this.bulk.offset(TABLE_FLOW), f, bundleId);
     this.bulk.end(TABLE_FLOW);
   }
 
   addNetMetrics(m: NetMetricsRow): void {
-    pushMetricValues(this.bulk.row(TABLE_NET), m);
+    writeMetricValues(this.bulk.batch(TABLE_NET), this.bulk.offset(TABLE_NET), m);
     this.bulk.end(TABLE_NET);
   }
 
   /**
-   * Starts an l7_flow_log row: returns its id and the flat value array, which then takes the rest of the row in
-   * L7_COLUMNS order after the id (pushL7RowValues); then endL7().
+   * Starts an l7_flow_log row: returns its id, the batch array and the offset at which the rest of the row goes in
+   * L7_COLUMNS order after the id (writeL7RowValues); then endL7().
    */
-  l7Row(): { id: number; out: unknown[] } {
+  l7Row(): { id: number; out: unknown[]; offset: number } {
     const id = this.nextL7Id++;
-    const out = this.bulk.row(TABLE_L7);
-    out.push(id);
-    return { id, out };
+    const out = this.bulk.batch(TABLE_L7);
+    const o = this.bulk.offset(TABLE_L7);
+    out[o] = id;
+    return { id, out, offset: o + 1 };
   }
 
   /** One process of a process-table record. */
@@ -308,9 +308,8 @@ export class Store {
 
   /** The syscall context of an eBPF record (row `id` of l7_flow_log). */
   addL7Syscall(id: number, req: SyscallInfo | undefined, res: SyscallInfo | undefined): void {
-    this.bulk.row(TABLE_SYSCALL).push(id, req?.traceId ?? null, res?.traceId ?? null, req?.tid ?? null, res?.tid ?? null,
+    this.bulk.put(TABLE_SYSCALL, id, req?.traceId ?? null, res?.traceId ?? null, req?.tid ?? null, res?.tid ?? null,
       req?.capSeq ?? null, res?.capSeq ?? null);
-    this.bulk.end(TABLE_SYSCALL);
   }
 
   endL7(): void {
@@ -329,18 +328,16 @@ export class Store {
     }
     c.count++;
     if (c.count <= VIOLATION_DETAIL_LIMIT) {
-      this.bulk.row(TABLE_VIOLATION).push(this.nextViolationId++, v.bundleId, v.observationPointId ?? null, v.layer, v.kind, v.message,
+      this.bulk.put(TABLE_VIOLATION, this.nextViolationId++, v.bundleId, v.observationPointId ?? null, v.layer, v.kind, v.message,
         v.frameNumber ?? null, v.time ?? null, v.bytesLost ?? null, 1);
-      this.bulk.end(TABLE_VIOLATION);
       return;
     }
     c.bytes += v.bytesLost ?? 0;
     if (c.overflowId === null) {
       c.overflowId = this.nextViolationId++;
-      this.bulk.row(TABLE_VIOLATION).push(c.overflowId, v.bundleId, null, v.layer, v.kind,
+      this.bulk.put(TABLE_VIOLATION, c.overflowId, v.bundleId, null, v.layer, v.kind,
         `further ${v.kind} violations beyond the first ${VIOLATION_DETAIL_LIMIT} (first at frame ${v.frameNumber ?? '?'}): ${v.message}`,
         v.frameNumber ?? null, v.time ?? null, v.bytesLost ?? null, 1);
-      this.bulk.end(TABLE_VIOLATION);
     }
   }
 
@@ -388,26 +385,58 @@ export class Store {
     this.closeDatabase();
   }
 
+  /**
+   * Folds the WAL into the database file and leaves one self-contained file. No fsync (synchronous stays OFF): the
+   * database is derived from the capture and can be rebuilt from it, and forcing the whole file to disk cost more
+   * than 0.1 s per 130 MB at the end of every import; the kernel writes it back as for any other output file.
+   */
   private closeDatabase(): void {
-    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.pragma('journal_mode = DELETE');
     this.db.close();
   }
 }
 
-function metricColumns(): string[] {
+export function metricColumns(): string[] {
   return ['time', 'observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol', 'packet_tx', 'packet_rx', 'byte_tx', 'byte_rx',
     'new_flow', 'closed_flow', 'retrans_tx', 'retrans_rx', 'zero_win_tx', 'zero_win_rx', 'syn_count', 'synack_count', 'rst_tx',
     'rst_rx', 'rtt_sum', 'rtt_count', 'rtt_max', 'srt_sum', 'srt_count', 'srt_max', 'art_sum', 'art_count', 'art_max',
     'setup_failures', 'resets', 'timeouts'];
 }
 
-function pushMetricValues(out: unknown[], m: NetMetricsRow): void {
-  out.push(m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.protocol, m.packetTx, m.packetRx, m.byteTx, m.byteRx,
-    m.newFlow, m.closedFlow, m.retransTx, m.retransRx, m.zeroWinTx, m.zeroWinRx, m.synCount, m.synackCount, m.rstTx, m.rstRx,
-    m.rttSum, m.rttCount, m.rttMax, m.srtSum, m.srtCount, m.srtMax, m.artSum, m.artCount, m.artMax, m.setupFailures, m.resets,
-    m.timeouts);
+export function writeMetricValues(out: unknown[], o: number, m: NetMetricsRow): void {
+  out[o + 0] = m.time;
+  out[o + 1] = m.observationPointId;
+  out[o + 2] = m.ip0;
+  out[o + 3] = m.ip1;
+  out[o + 4] = m.serverPort;
+  out[o + 5] = m.protocol;
+  out[o + 6] = m.packetTx;
+  out[o + 7] = m.packetRx;
+  out[o + 8] = m.byteTx;
+  out[o + 9] = m.byteRx;
+  out[o + 10] = m.newFlow;
+  out[o + 11] = m.closedFlow;
+  out[o + 12] = m.retransTx;
+  out[o + 13] = m.retransRx;
+  out[o + 14] = m.zeroWinTx;
+  out[o + 15] = m.zeroWinRx;
+  out[o + 16] = m.synCount;
+  out[o + 17] = m.synackCount;
+  out[o + 18] = m.rstTx;
+  out[o + 19] = m.rstRx;
+  out[o + 20] = m.rttSum;
+  out[o + 21] = m.rttCount;
+  out[o + 22] = m.rttMax;
+  out[o + 23] = m.srtSum;
+  out[o + 24] = m.srtCount;
+  out[o + 25] = m.srtMax;
+  out[o + 26] = m.artSum;
+  out[o + 27] = m.artCount;
+  out[o + 28] = m.artMax;
+  out[o + 29] = m.setupFailures;
+  out[o + 30] = m.resets;
+  out[o + 31] = m.timeouts;
 }
 
 /** Columns of _l7_flow_log written by the importer (id is assigned by SQLite). */
@@ -476,7 +505,7 @@ export interface L7FlowRow {
   tls?: boolean;
 }
 
-const FLOW_COLUMNS = [
+export const FLOW_COLUMNS = [
   'flow_id', 'bundle_id', 'observation_point_id', 'encap', 'vlan', 'tunnel_type', 'tunnel_id', 'ip_version',
   'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol', 'side_source', 'packet_tx', 'packet_rx', 'byte_tx',
   'byte_rx', 'l3_byte_tx', 'l3_byte_rx', 'l4_byte_tx', 'l4_byte_rx', 'start_time', 'end_time', 'duration',
@@ -486,12 +515,62 @@ const FLOW_COLUMNS = [
   'fin_rx', 'tcp_flags_bit_0', 'tcp_flags_bit_1', 'close_type', 'status', 'first_frame', 'last_frame',
 ];
 
-function pushFlowValues(out: unknown[], f: FlowRecord, bundleId: number): void {
-  out.push(f.flowId, bundleId, f.observationPointId, f.ctx, f.vlan, f.tunnelType, f.tunnelId, f.ipVersion, f.ip0, f.ip1,
-    f.clientPort, f.serverPort, f.protocol, f.sideSource, f.packetTx, f.packetRx, f.byteTx, f.byteRx, f.l3ByteTx, f.l3ByteRx,
-    f.l4ByteTx, f.l4ByteRx, f.startTime, f.endTime, f.duration, nullIfNeg(f.rtt), nullIfNeg(f.rttClient), nullIfNeg(f.rttServer),
-    f.srtSum, f.srtCount, f.srtCount ? f.srtMax : null, f.artSum, f.artCount, f.artCount ? f.artMax : null, f.citSum, f.citCount,
-    f.citCount ? f.citMax : null, f.retransTx, f.retransRx, f.zeroWinTx, f.zeroWinRx, f.oooTx, f.oooRx, f.synCount,
-    f.synackCount, f.synRetrans, f.synackRetrans, f.rstTx, f.rstRx, f.finTx, f.finRx, f.tcpFlagsTx, f.tcpFlagsRx, f.closeType,
-    f.status, f.firstFrame, f.lastFrame);
+export function writeFlowValues(out: unknown[], o: number, f: FlowRecord, bundleId: number): void {
+  out[o + 0] = f.flowId;
+  out[o + 1] = bundleId;
+  out[o + 2] = f.observationPointId;
+  out[o + 3] = f.ctx;
+  out[o + 4] = f.vlan;
+  out[o + 5] = f.tunnelType;
+  out[o + 6] = f.tunnelId;
+  out[o + 7] = f.ipVersion;
+  out[o + 8] = f.ip0;
+  out[o + 9] = f.ip1;
+  out[o + 10] = f.clientPort;
+  out[o + 11] = f.serverPort;
+  out[o + 12] = f.protocol;
+  out[o + 13] = f.sideSource;
+  out[o + 14] = f.packetTx;
+  out[o + 15] = f.packetRx;
+  out[o + 16] = f.byteTx;
+  out[o + 17] = f.byteRx;
+  out[o + 18] = f.l3ByteTx;
+  out[o + 19] = f.l3ByteRx;
+  out[o + 20] = f.l4ByteTx;
+  out[o + 21] = f.l4ByteRx;
+  out[o + 22] = f.startTime;
+  out[o + 23] = f.endTime;
+  out[o + 24] = f.duration;
+  out[o + 25] = nullIfNeg(f.rtt);
+  out[o + 26] = nullIfNeg(f.rttClient);
+  out[o + 27] = nullIfNeg(f.rttServer);
+  out[o + 28] = f.srtSum;
+  out[o + 29] = f.srtCount;
+  out[o + 30] = f.srtCount ? f.srtMax : null;
+  out[o + 31] = f.artSum;
+  out[o + 32] = f.artCount;
+  out[o + 33] = f.artCount ? f.artMax : null;
+  out[o + 34] = f.citSum;
+  out[o + 35] = f.citCount;
+  out[o + 36] = f.citCount ? f.citMax : null;
+  out[o + 37] = f.retransTx;
+  out[o + 38] = f.retransRx;
+  out[o + 39] = f.zeroWinTx;
+  out[o + 40] = f.zeroWinRx;
+  out[o + 41] = f.oooTx;
+  out[o + 42] = f.oooRx;
+  out[o + 43] = f.synCount;
+  out[o + 44] = f.synackCount;
+  out[o + 45] = f.synRetrans;
+  out[o + 46] = f.synackRetrans;
+  out[o + 47] = f.rstTx;
+  out[o + 48] = f.rstRx;
+  out[o + 49] = f.finTx;
+  out[o + 50] = f.finRx;
+  out[o + 51] = f.tcpFlagsTx;
+  out[o + 52] = f.tcpFlagsRx;
+  out[o + 53] = f.closeType;
+  out[o + 54] = f.status;
+  out[o + 55] = f.firstFrame;
+  out[o + 56] = f.lastFrame;
 }

@@ -37,8 +37,11 @@ export function stitchInOrder(requests: L7Message[], responses: L7Message[], fin
       q++;
     }
   }
-  requests.splice(0, r);
-  responses.splice(0, q);
+  // Usually everything pairs up: truncate rather than splice (which allocates the array of removed elements).
+  if (r === requests.length) requests.length = 0;
+  else if (r > 0) requests.splice(0, r);
+  if (q === responses.length) responses.length = 0;
+  else if (q > 0) responses.splice(0, q);
   if (final) {
     for (const req of requests) records.push(loneRequest(req));
     requests.length = 0;
