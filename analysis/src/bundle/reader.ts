@@ -143,19 +143,7 @@ export class CaptureReader {
     this.handler = handler;
     this.nextIfaceId = opts.firstInterfaceId ?? 0;
     this.nextFrame = opts.firstFrameNumber ?? 1;
-    this.rec = {
-      interfaceId: 0,
-      frameNumber: 0,
-      tsUs: 0,
-      tsSubUsNs: 0,
-      capLen: 0,
-      origLen: 0,
-      data: EMPTY,
-      flags: 0,
-      options: EMPTY,
-      blockOffset: 0,
-      byteOrder: 'le',
-    };
+    this.rec = newPacketRecord();
   }
 
   /** Feeds the next chunk of the input. The chunk may be reused by the caller once this returns. */
@@ -468,7 +456,8 @@ export class CaptureReader {
     rec.tsSubUsNs = ts.subUsNs;
     rec.capLen = capLen;
     rec.origLen = le ? buf.readUInt32LE(pos + 24) : buf.readUInt32BE(pos + 24);
-    rec.data = buf.subarray(dataStart, dataStart + capLen);
+    rec.buffer = buf;
+    rec.dataOffset = dataStart;
     if (optEnd > optStart) {
       rec.options = buf.subarray(optStart, optEnd);
       rec.flags = scanEpbFlags(buf, optStart, optEnd, le);
@@ -686,7 +675,7 @@ export class CaptureReader {
     const origLen = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     let capLen = Math.min(origLen, len - 16);
     if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
-    this.deliver(iface, 0, 0, capLen, origLen, buf.subarray(pos + 12, pos + 12 + capLen), 0, EMPTY, offset);
+    this.deliver(iface, 0, 0, capLen, origLen, buf, pos + 12, 0, EMPTY, offset);
   }
 
   /** Obsolete Packet Block (type 2): like an EPB with a 16-bit interface id and a drops count. */
@@ -716,7 +705,7 @@ export class CaptureReader {
     const options = optEnd > optStart ? buf.subarray(optStart, optEnd) : EMPTY;
     // pack_flags has the same code and meaning as epb_flags.
     const flags = optEnd > optStart ? scanEpbFlags(buf, optStart, optEnd, le) : 0;
-    this.deliver(iface, this.ts.us + iface.offsetUs, this.ts.subUsNs, capLen, origLen, buf.subarray(pos + 28, pos + 28 + capLen), flags, options, offset);
+    this.deliver(iface, this.ts.us + iface.offsetUs, this.ts.subUsNs, capLen, origLen, buf, pos + 28, flags, options, offset);
   }
 
   private deliver(
@@ -725,7 +714,8 @@ export class CaptureReader {
     subUsNs: number,
     capLen: number,
     origLen: number,
-    data: Buffer,
+    buffer: Buffer,
+    dataOffset: number,
     flags: number,
     options: Buffer,
     offset: number,
@@ -737,7 +727,8 @@ export class CaptureReader {
     rec.tsSubUsNs = subUsNs;
     rec.capLen = capLen;
     rec.origLen = origLen;
-    rec.data = data;
+    rec.buffer = buffer;
+    rec.dataOffset = dataOffset;
     rec.flags = flags;
     rec.options = options;
     rec.blockOffset = offset;
@@ -939,7 +930,8 @@ export class CaptureReader {
       rec.frameNumber = this.nextFrame++;
       rec.capLen = incl;
       rec.origLen = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
-      rec.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, next);
+      rec.buffer = buf;
+      rec.dataOffset = pos + PCAP_RECORD_HEADER_LEN;
       rec.flags = 0;
       rec.options = EMPTY;
       rec.blockOffset = base + pos;
@@ -1041,4 +1033,28 @@ export async function readCaptureFile(
     throw new CaptureFormatError(`cannot read ${path}: ${(err as Error).message}`, 'io');
   }
   return reader.end();
+}
+
+/**
+ * The record CaptureReader reuses for every packet: `data` is made from buffer/dataOffset/capLen when read (one view
+ * per packet saved on paths that decode from the offsets), and stays an own enumerable property so that copies
+ * (`{ ...rec }`) carry it.
+ */
+function newPacketRecord(): PacketRecord {
+  const rec = {
+    interfaceId: 0, frameNumber: 0, tsUs: 0, tsSubUsNs: 0, capLen: 0, origLen: 0, buffer: EMPTY, dataOffset: 0, flags: 0,
+    options: EMPTY, blockOffset: 0, byteOrder: 'le',
+  } as Omit<PacketRecord, 'data'> & { buffer: Buffer; dataOffset: number };
+  Object.defineProperty(rec, 'data', {
+    enumerable: true,
+    get(this: typeof rec): Buffer {
+      return this.buffer.subarray(this.dataOffset, this.dataOffset + this.capLen);
+    },
+    set(this: typeof rec, v: Buffer) {
+      this.buffer = v;
+      this.dataOffset = 0;
+      this.capLen = v.length;
+    },
+  });
+  return rec as PacketRecord;
 }

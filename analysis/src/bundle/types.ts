@@ -67,6 +67,12 @@ export interface PacketRecord {
   capLen: number;
   origLen: number;
   data: Buffer;
+  /**
+   * Where `data` lies without making the view: data = buffer[dataOffset, dataOffset + capLen). Set by CaptureReader
+   * (whose `data` is then made on first read); hot paths read these instead.
+   */
+  buffer?: Buffer;
+  dataOffset?: number;
   /** EPB flags word (direction, reception type), 0 when absent. */
   flags: number;
   /** Raw EPB options region (view, may be empty); decode lazily with the helpers in bundle/options. */

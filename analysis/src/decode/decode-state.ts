@@ -103,11 +103,11 @@ export class DecodeState {
     readonly fragments: FragmentReassembler,
   ) {}
 
-  reset(frame: Buffer, tsUs: number): void {
-    this.buf = frame;
-    this.off = 0;
-    this.end = frame.length;
-    this.wireLen = frame.length;
+  reset(buf: Buffer, start: number, end: number, tsUs: number): void {
+    this.buf = buf;
+    this.off = start;
+    this.end = end;
+    this.wireLen = end - start;
     this.ctx = '';
     this.tunnels = 0;
     this.tsUs = tsUs;

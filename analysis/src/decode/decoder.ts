@@ -124,8 +124,13 @@ export class PacketDecoder {
    * `out` is overwritten; it may keep references to `frame` (out.payload) until the next call.
    */
   decode(linkType: number, frame: Buffer, tsUs: number, out: DecodedPacket): DecodeStatus {
+    return this.decodeAt(linkType, frame, 0, frame.length, tsUs, out);
+  }
+
+  /** decode() of the frame at buf[start, end), without a view of it. */
+  decodeAt(linkType: number, buf: Buffer, start: number, end: number, tsUs: number, out: DecodedPacket): DecodeStatus {
     const d = this.state;
-    d.reset(frame, tsUs);
+    d.reset(buf, start, end, tsUs);
     out.error = '';
     if (out.vlans.length !== 0) clearVlans(out.vlans);
     out.tunnelDepth = 0;

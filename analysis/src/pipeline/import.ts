@@ -310,7 +310,9 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         ebpf?.packet(op.dbId, p, ts);
         return;
       }
-      const status = decoder.decode(op.linkType, p.data, ts, pkt);
+      const status = p.buffer !== undefined && p.dataOffset !== undefined
+        ? decoder.decodeAt(op.linkType, p.buffer, p.dataOffset, p.dataOffset + p.capLen, ts, pkt)
+        : decoder.decode(op.linkType, p.data, ts, pkt);
       if (status === 'ok') {
         if (pkt.error !== '') {
           violations++;

@@ -1,5 +1,6 @@
 // HTTP/1.x message parser: start line and the header fields we keep, scanned as bytes; bodies skipped via body.ts.
 import { httpEndpoint } from '../common/http-endpoint.js';
+import { latin1, utf8 } from '../common/text.js';
 import type { FlowDirection } from '../../flows/types.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
@@ -203,7 +204,7 @@ function versionAt(b: Buffer, p: number, end: number): string | undefined {
 function valueString(b: Buffer, s: number, e: number): string {
   while (s < e && isOws(b[s])) s++;
   while (e > s && isOws(b[e - 1])) e--;
-  return b.toString('latin1', s, e);
+  return latin1(b, s, e);
 }
 
 /**
@@ -219,7 +220,7 @@ function repeatedValue(b: Buffer, s: number, e: number): string {
   while (e > s && isOws(b[e - 1])) e--;
   const n = e - s;
   if (n === 0) return '';
-  if (n > MAX_CACHED_VALUE) return b.toString('latin1', s, e);
+  if (n > MAX_CACHED_VALUE) return latin1(b, s, e);
   const slot = (n * 31 + b[s] * 7 + b[e - 1] * 13 + b[s + (n >> 1)]) & (VALUE_CACHE_SIZE - 1);
   const c = valueCache[slot];
   if (c !== undefined && c.length === n) {
@@ -227,7 +228,7 @@ function repeatedValue(b: Buffer, s: number, e: number): string {
     while (i < n && c.charCodeAt(i) === b[s + i]) i++;
     if (i === n) return c;
   }
-  const v = b.toString('latin1', s, e);
+  const v = latin1(b, s, e);
   valueCache[slot] = v;
   return v;
 }
@@ -463,7 +464,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     while (sp1 < lineEnd && TCHAR[b[sp1]] === 1) sp1++;
     if (sp1 === 0 || sp1 > 32 || (sp1 < lineEnd && b[sp1] !== 0x20)) return notHttp(b, state, 'malformed request line');
     method = METHODS.get(methodKey(b, 0, sp1)) ?? '';
-    if (method.length !== sp1 || !sameBytes(b, method)) method = b.toString('latin1', 0, sp1);
+    if (method.length !== sp1 || !sameBytes(b, method)) method = latin1(b, 0, sp1);
     // 'METHOD target HTTP/d.d' (the target may hold spaces); like tshark, a known method also stands with a
     // missing or broken version ('GET / HTTP/1.', 'GET /HTTP/1.1', 'OPTIONS'): the target is then the next token.
     let sp2 = lineEnd;
@@ -478,7 +479,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     }
     while (ts < te && b[ts] === 0x20) ts++;
     while (te > ts && b[te - 1] === 0x20) te--;
-    target = b.toString('utf8', ts, te);
+    target = utf8(b, ts, te);
   }
 
   // Header fields up to the empty line, into the one scratch object (parseHead never re-enters).
@@ -518,7 +519,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     m.responseCode = code;
     m.responseStatus = responseStatusOf(code);
     if (code >= 400) {
-      const reason = b.toString('latin1', reasonStart, lineEnd).trim();
+      const reason = latin1(b, reasonStart, lineEnd).trim();
       if (reason) m.responseException = reason;
     }
     if (code === 101 || (reqMethod === 'CONNECT' && code >= 200 && code < 300)) {
