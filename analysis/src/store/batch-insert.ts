@@ -77,7 +77,6 @@ export type RowRunner = (values: readonly unknown[], offset: number) => void;
 export function rowRunner(stmt: Database.Statement, width: number): RowRunner {
   if (!Number.isInteger(width) || width < 1 || width > MAX_BOUND) throw new Error(`bad row width ${width}`);
   const args = Array.from({ length: width }, (_, i) => `v[o + ${i}]`).join(', ');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('stmt', `return function runRow(v, o) { stmt.run(${args}); };`)(stmt) as RowRunner;
 }
 
