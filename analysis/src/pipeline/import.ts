@@ -142,13 +142,31 @@ async function importOne(
   }
 }
 
+/** Reads the next chunk (null at the end of the file). */
+async function readChunk(fh: FileHandle): Promise<Buffer | null> {
+  // A fresh buffer per chunk: the reader may keep views of the previous chunk's tail.
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const { bytesRead: n } = await fh.read(buf, 0, CHUNK_BYTES, null);
+  if (n === 0) return null;
+  return n === CHUNK_BYTES ? buf : buf.subarray(0, n);
+}
+
+/**
+ * The file's chunks, one read ahead: the next chunk is read (on libuv's thread pool) while the caller works on
+ * this one, instead of the importing thread waiting for every read (≈ 2 ms per 4 MiB chunk).
+ */
 async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  while (true) {
-    // A fresh buffer per chunk: the reader may keep views of the previous chunk's tail.
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    const { bytesRead: n } = await fh.read(buf, 0, CHUNK_BYTES, null);
-    if (n === 0) return;
-    yield n === CHUNK_BYTES ? buf : buf.subarray(0, n);
+  let next: Promise<Buffer | null> = readChunk(fh);
+  try {
+    for (;;) {
+      const buf = await next;
+      if (buf === null) return;
+      next = readChunk(fh);
+      yield buf;
+    }
+  } finally {
+    // Stopped early (an error, or the caller gave up): let the read in flight end before the file is closed.
+    await next.catch(() => null);
   }
 }
 
