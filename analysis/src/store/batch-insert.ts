@@ -137,7 +137,7 @@ export class BatchInserter {
     for (let r = 0, o = 0; r < rows; r++, o += width) {
       if (kind === 1) this.rollRecord(v, o);
       else if (kind === 2) this.rememberFlow(v, o);
-      else if (kind === 3) this.rollNetMinute(v.slice(o, o + width));
+      else if (kind === 3) this.rollNetMinute(v, o, width);
     }
   }
 
@@ -158,25 +158,30 @@ export class BatchInserter {
   }
 
   /** Adds a metrics_net_1s row (its own array) to its minute: sums add up, maxima take the larger. */
-  private rollNetMinute(row: unknown[]): void {
+  private rollNetMinute(v: readonly unknown[], o: number, width: number): void {
     const c = (this.cfg as RollupConfig).netMinute;
-    const minute = Math.floor((row[c.time] as number) / 60_000_000) * 60_000_000;
+    const minute = Math.floor((v[o + c.time] as number) / 60_000_000) * 60_000_000;
     if (minute !== this.netMinute) {
       // 1 s rows come in time order: a new minute closes the open one.
       this.flushNetMinute();
       this.netMinute = minute;
     }
-    let key = '';
-    for (const k of c.keys) key += `${String(row[k])}\u0000`;
+    const k = c.keys;
+    const key = k.length === 5
+      ? `${String(v[o + k[0]])}\u0000${String(v[o + k[1]])}\u0000${String(v[o + k[2]])}\u0000${String(v[o + k[3]])}\u0000${String(v[o + k[4]])}`
+      : k.map((i) => String(v[o + i])).join('\u0000');
     const m = this.netMinuteRows.get(key);
     if (m === undefined) {
+      // The minute's row starts as a copy of its first second (the batch array is reused).
+      const row = v.slice(o, o + width);
       row[c.time] = minute;
       this.netMinuteRows.set(key, row);
       return;
     }
-    for (const i of c.sums) (m[i] as number) += row[i] as number;
-    for (const i of c.maxes) if ((row[i] as number) > (m[i] as number)) m[i] = row[i];
+    for (const i of c.sums) (m[i] as number) += v[o + i] as number;
+    for (const i of c.maxes) if ((v[o + i] as number) > (m[i] as number)) m[i] = v[o + i];
   }
+
 
   private flushNetMinute(): void {
     if (this.netMinuteRows.size === 0) return;
