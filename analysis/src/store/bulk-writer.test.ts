@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { importCaptures } from '../pipeline/import.js';
 import { BulkWriter, writerWorkerUrl } from './bulk-writer.js';
+import { NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS } from './schema.js';
 import { openReadOnly, openStore } from './store.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-writer-'));
@@ -52,6 +53,21 @@ describe('store writer thread', () => {
     expect(da._l7_flow_log.length).toBe(sa.l7Records);
     expect(da._metrics_app_1s.length).toBeGreaterThan(0);
     expect(da).toEqual(db);
+  });
+
+  test('metrics_net_1m rows are the sums and maxima of their metrics_net_1s rows', () => {
+    const h = openReadOnly(path.join(dir, 'thread.db'));
+    try {
+      const keys = 'observation_point_id, ip_0, ip_1, server_port, protocol';
+      const agg = [...NET_METRIC_SUM_COLUMNS.map((c) => `sum(${c})`), ...NET_METRIC_MAX_COLUMNS.map((c) => `max(${c})`)].join(', ');
+      const cols = [...NET_METRIC_SUM_COLUMNS, ...NET_METRIC_MAX_COLUMNS].join(', ');
+      const fromSeconds = h.prepare(`SELECT (time / 60000000) * 60000000 AS m, ${keys}, ${agg} FROM _metrics_net_1s GROUP BY m, ${keys} ORDER BY m, ${keys}`).raw().all();
+      const minutes = h.prepare(`SELECT time, ${keys}, ${cols} FROM _metrics_net_1m ORDER BY time, ${keys}`).raw().all();
+      expect(minutes.length).toBeGreaterThan(0);
+      expect(minutes).toEqual(fromSeconds);
+    } finally {
+      h.close();
+    }
   });
 
   test('a failing statement in the writer thread rejects drain() with its message', async () => {
