@@ -81,7 +81,6 @@ export function rowRunner(stmt: Database.Statement, width: number): RowRunner {
 }
 
 export class BatchInserter {
-  private readonly stmts: Database.Statement[];
   private readonly widths: number[];
   private readonly runners: RowRunner[];
   /** Per table: a runner for ROWS_PER_STATEMENT rows at once (null when the statement cannot be widened). */
@@ -99,13 +98,12 @@ export class BatchInserter {
   /** Open metrics_net_1m rows of the current minute (1 s rows arrive in time order). */
   private netMinuteRows = new Map<string, unknown[]>();
   private netMinute = -1;
-  private readonly insertTx: (table: number, values: unknown[], rows: number) => void;
+  private readonly insertTx: (table: number, values: readonly unknown[], rows: number) => void;
   private readonly flushTx: () => void;
 
   constructor(db: Database.Database, tables: readonly BatchTable[], rollup: RollupConfig | null) {
-    this.stmts = tables.map((t) => db.prepare(t.sql));
     this.widths = tables.map((t) => t.width);
-    this.runners = this.stmts.map((stmt, i) => rowRunner(stmt, tables[i].width));
+    this.runners = tables.map((t) => rowRunner(db.prepare(t.sql), t.width));
     this.multiRunners = tables.map((t) => {
       const sql = t.width * ROWS_PER_STATEMENT <= MAX_BOUND ? multiRowSql(t.sql, ROWS_PER_STATEMENT) : null;
       return sql === null ? null : rowRunner(db.prepare(sql), t.width * ROWS_PER_STATEMENT);
@@ -119,7 +117,7 @@ export class BatchInserter {
       this.flowStmt = db.prepare('SELECT observation_point_id AS observationPointId, ip_0 AS ip0, ip_1 AS ip1, server_port AS serverPort FROM _l7_flow WHERE flow_id = ?');
       this.protocolStmt = db.prepare('SELECT name FROM _l7_protocols WHERE id = ?').pluck();
     }
-    this.insertTx = db.transaction((table: number, v: unknown[], rows: number) => this.insertRows(table, v, rows));
+    this.insertTx = db.transaction((table: number, v: readonly unknown[], rows: number) => this.insertRows(table, v, rows));
     this.flushTx = db.transaction(() => this.flushRollupRows());
   }
 
@@ -148,7 +146,7 @@ export class BatchInserter {
   }
 
   /** Inserts `rows` rows whose values lie back to back in `values`. */
-  insert(table: number, values: unknown[], rows: number): void {
+  insert(table: number, values: readonly unknown[], rows: number): void {
     this.insertTx(table, values, rows);
   }
 
@@ -157,7 +155,7 @@ export class BatchInserter {
     this.flushTx();
   }
 
-  /** Adds a metrics_net_1s row (its own array) to its minute: sums add up, maxima take the larger. */
+  /** Adds the metrics_net_1s row at v[o, o + width) to its minute: sums add up, maxima take the larger. */
   private rollNetMinute(v: readonly unknown[], o: number, width: number): void {
     const c = (this.cfg as RollupConfig).netMinute;
     const minute = Math.floor((v[o + c.time] as number) / 60_000_000) * 60_000_000;
@@ -166,10 +164,8 @@ export class BatchInserter {
       this.flushNetMinute();
       this.netMinute = minute;
     }
-    const k = c.keys;
-    const key = k.length === 5
-      ? `${String(v[o + k[0]])}\u0000${String(v[o + k[1]])}\u0000${String(v[o + k[2]])}\u0000${String(v[o + k[3]])}\u0000${String(v[o + k[4]])}`
-      : k.map((i) => String(v[o + i])).join('\u0000');
+    let key = '';
+    for (const k of c.keys) key += `${String(v[o + k])}\u0000`;
     const m = this.netMinuteRows.get(key);
     if (m === undefined) {
       // The minute's row starts as a copy of its first second (the batch array is reused).
@@ -181,7 +177,6 @@ export class BatchInserter {
     for (const i of c.sums) (m[i] as number) += v[o + i] as number;
     for (const i of c.maxes) if ((v[o + i] as number) > (m[i] as number)) m[i] = v[o + i];
   }
-
 
   private flushNetMinute(): void {
     if (this.netMinuteRows.size === 0) return;
