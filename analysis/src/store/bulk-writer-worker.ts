@@ -43,6 +43,10 @@ try {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -65536');
+  // Statement journals in memory: a multi-row INSERT inside a transaction keeps one (the pages it changes, so that a
+  // failing row can undo the statement alone); on disk that was two pwrite calls per page, 900k per million packets,
+  // a quarter of this thread's time (measured by replaying its batches: 3.7 → 2.7 s, 2026-12-01).
+  db.pragma('temp_store = MEMORY');
   inserter = new BatchInserter(db, init.tables, init.rollup);
 } catch (err) {
   fail(err);
