@@ -65,20 +65,25 @@ export default tseslint.config(
   },
   // common/ is pure types; renderer/ is browser-only; preload/ is the bridge only.
   {
+    // The engine's result types may be imported as types (erased from the renderer's bundle), nothing else of it.
     files: ['app/src/common/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', {
         paths: ['electron', 'better-sqlite3', 'react'],
-        patterns: [...nodeBuiltinPatterns, '**/main/**', '**/renderer/**', '**/preload/**', '@rewind/analysis'],
+        patterns: [{ group: [...nodeBuiltinPatterns, '**/main/**', '**/renderer/**', '**/preload/**'], message: 'common/ is shared with the renderer' },
+          { group: ['@rewind/analysis'], allowTypeImports: true, message: 'common/ may import only types from the engine' }],
       }],
     },
   },
   {
     files: ['app/src/renderer/**/*.ts', 'app/src/renderer/**/*.tsx'],
     rules: {
-      'no-restricted-imports': ['error', {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', {
         paths: ['electron', 'better-sqlite3'],
-        patterns: [...nodeBuiltinPatterns, '**/main/**', '**/preload/**', '@rewind/analysis'],
+        patterns: [{ group: [...nodeBuiltinPatterns, '**/main/**', '**/preload/**'], message: 'the renderer runs in the browser sandbox' },
+          { group: ['@rewind/analysis'], allowTypeImports: true, message: 'the renderer may import only types from the engine' }],
       }],
     },
   },

@@ -19,7 +19,7 @@ function step(title, cmd, args) {
   return true;
 }
 
-if (!step('build', bin('tsc'), ['-b', 'analysis', 'ebpf', 'capture-agent'])) process.exit(1);
+if (!step('build', bin('tsc'), ['-b', 'analysis', 'ebpf', 'capture-agent', 'app'])) process.exit(1);
 if (!step('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json'])) process.exit(1);
 if (!step('lint', bin('eslint'), ['.'])) process.exit(1);
 

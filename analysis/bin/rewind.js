@@ -1,10 +1,23 @@
 #!/usr/bin/env node
 // Entry of the `rewind` CLI: runs the compiled engine CLI (built by `npm install` via the root prepare script).
 // `rewind record` belongs to the capture agent (@rewind/capture-agent): the engine never imports it, this entry
-// script hands the command over when the agent is installed beside it.
+// script hands the command over when the agent is installed beside it. `rewind serve` (the engine service of the app,
+// web mode) belongs to @rewind/app the same way.
 import { main } from '../dist/cli/main.js';
 
+const io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
 async function run(argv) {
+  if (argv[0] === 'serve') {
+    let app;
+    try {
+      app = await import('@rewind/app/service');
+    } catch (err) {
+      process.stderr.write(`rewind serve needs the app package (@rewind/app), which is not installed or not built: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    return app.cmdServe(argv.slice(1), io);
+  }
   if (argv[0] !== 'record') return main(argv);
   let agent;
   try {
@@ -13,7 +26,7 @@ async function run(argv) {
     process.stderr.write(`rewind record needs the capture agent (@rewind/capture-agent), which is not installed or not built: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  return agent.cmdRecord(argv.slice(1), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+  return agent.cmdRecord(argv.slice(1), io);
 }
 
 run(process.argv.slice(2)).then(

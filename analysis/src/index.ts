@@ -12,3 +12,15 @@ export { buildReport } from './report/report.js';
 export type { IncidentReport } from './report/report.js';
 export { renderMarkdown, formatTimeUs, formatDurationUs } from './report/render.js';
 export { main as cliMain } from './cli/main.js';
+export { compileFilter, parseFilter, filterHelp, FilterError, REQUEST_FILTER, FLOW_FILTER } from './query/filter.js';
+export type { CompiledFilter, FilterTerm, FilterTable } from './query/filter.js';
+export {
+  bundleInfo, captureRange, flowDetail, flowLog, networkHealth, overviewServices, overviewSummary, overviewTimeline, requestDetail,
+  requestLog, serviceMap, topEndpoints, REQUEST_LOG_COLUMNS, FLOW_LOG_COLUMNS,
+} from './query/views.js';
+export type {
+  BundleInfo, CaptureRange, EndpointRed, LogQuery, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed,
+  TimelinePoint, TimeRange,
+} from './query/views.js';
+export { exportFlowPcap, ExportError } from './query/export-flow.js';
+export type { ExportResult } from './query/export-flow.js';

@@ -37,6 +37,8 @@ Usage:
                                                  incident summary (imports a capture first)
   rewind record --out <bundle.pcapng> [--duration 30s] [--pid N] [--port N] [--payload-bytes N]
                                                  record eBPF socket data into a bundle (root; capture agent)
+  rewind serve (--db <file.db> | --bundle <capture>...) [--port N] [--json]
+                                                 the app's engine service on 127.0.0.1 (web mode; prints the URL)
   rewind --version | --help
 `;
 
