@@ -20,6 +20,7 @@ import type { WebSocket } from 'ws';
 import { OPERATION_NAMES, TOKEN_PROTOCOL_PREFIX } from '../common/api.js';
 import type { ApiError, ApiResponse, ErrorCode, IngestProgress, OperationName, Operations, ServiceEvent, ServiceHealth } from '../common/api.js';
 import type { IngestJob, IngestMessage } from './ingest-worker.js';
+import { compiledScript } from './paths.js';
 import { SqlPool, SqlQueryError, SqlTimeoutError } from './sql-pool.js';
 
 export interface ServiceOptions {
@@ -373,7 +374,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   if (opts.ingest && opts.ingest.length > 0) {
     progress.state = 'importing';
     progress.file = opts.ingest[0];
-    const w = new Worker(new URL('./ingest-worker.js', import.meta.url), { workerData: { inputs: opts.ingest, dbPath } satisfies IngestJob });
+    const w = new Worker(compiledScript('ingest-worker.js'), { workerData: { inputs: opts.ingest, dbPath } satisfies IngestJob });
     ingestWorker = w;
     const finish = (state: 'done' | 'failed', error: string | null): void => {
       if (progress.state !== 'importing') return;

@@ -3,6 +3,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiledScript } from './paths.js';
 import type { SqlReply, SqlRequest } from './sql-runner.js';
 
 export class SqlTimeoutError extends Error {
@@ -27,6 +28,7 @@ export interface SqlOk {
 }
 
 interface Pending {
+  child: ChildProcess;
   resolve: (r: SqlOk) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -39,7 +41,7 @@ export class SqlPool {
   /** Queries run one at a time (a slow one holds the next ones until it ends or is stopped). */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly runnerPath = fileURLToPath(new URL('./sql-runner.js', import.meta.url))) {}
+  constructor(private readonly runnerPath = fileURLToPath(compiledScript('sql-runner.js'))) {}
 
   query(db: string, sql: string, maxRows: number, timeoutMs: number): Promise<SqlOk> {
     const run = this.queue.then(() => this.runOne(db, sql, maxRows, timeoutMs));
@@ -60,6 +62,7 @@ export class SqlPool {
     c.on('exit', () => {
       if (this.child === c) this.child = null;
       for (const [id, p] of this.pending) {
+        if (p.child !== c) continue;
         clearTimeout(p.timer);
         p.reject(new Error('the SQL process ended unexpectedly'));
         this.pending.delete(id);
@@ -79,7 +82,7 @@ export class SqlPool {
         child.kill('SIGKILL');
         reject(new SqlTimeoutError(timeoutMs));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { child, resolve, reject, timer });
       child.send({ id, db, sql, maxRows } satisfies SqlRequest);
     });
   }
