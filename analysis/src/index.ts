@@ -16,7 +16,7 @@ export { compileFilter, parseFilter, filterHelp, FilterError, REQUEST_FILTER, FL
 export type { CompiledFilter, FilterTerm, FilterTable } from './query/filter.js';
 export {
   bundleInfo, captureRange, flowDetail, flowLog, networkHealth, overviewServices, overviewSummary, overviewTimeline, requestDetail,
-  requestLog, serviceMap, topEndpoints, REQUEST_LOG_COLUMNS, FLOW_LOG_COLUMNS,
+  requestLog, serviceId, serviceMap, topEndpoints, REQUEST_LOG_COLUMNS, FLOW_LOG_COLUMNS,
 } from './query/views.js';
 export type {
   BundleInfo, CaptureRange, EndpointRed, LogQuery, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed,

@@ -86,14 +86,16 @@ describe('service map', () => {
       FROM l7_flow_log WHERE type != 'response' GROUP BY ip_0, ip_1, server_port`).all() as { ip_0: string; ip_1: string; server_port: number; n: number; e: number }[];
     expect(m.edges.length).toBe(pairs.length);
     for (const p of pairs) {
-      const e = m.edges.find((x) => x.source === p.ip_0 && x.target === p.ip_1 && x.port === p.server_port);
+      const e = m.edges.find((x) => x.source === p.ip_0 && x.target === `${p.ip_1}:${p.server_port}` && x.port === p.server_port);
       expect(e?.requests).toBe(p.n);
       expect(e?.errors).toBe(p.e);
     }
     for (const e of m.edges) {
-      expect(m.nodes.some((n) => n.id === e.source)).toBe(true);
-      expect(m.nodes.some((n) => n.id === e.target)).toBe(true);
+      expect(m.nodes.find((n) => n.id === e.source)?.kind).toBe('client');
+      expect(m.nodes.find((n) => n.id === e.target)?.kind).toBe('service');
     }
+    // Loopback: the client address and the service on it are two nodes, not a loop on one.
+    expect(m.edges.every((e) => e.source !== e.target)).toBe(true);
   });
 
   it('network-layer edges carry the bytes of their flows', () => {

@@ -217,7 +217,7 @@ export function overviewServices(db: Db, range: TimeRange = {}, sparkPoints = 30
     }
     const { ip_1: ip, server_port: port, l7_protocol: protocol } = g[0];
     services.push({
-      service: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, ip, port, protocol, requests: t.requests,
+      service: serviceId(ip, port), ip, port, protocol, requests: t.requests,
       rps: Math.round((100 * t.requests) / seconds) / 100, errors: t.errors,
       errorPct: t.requests > 0 ? Math.round((10000 * t.errors) / t.requests) / 100 : 0, timeouts: t.timeouts,
       rrtP50: t.rrtP50, rrtP90: t.rrtP90, rrtP99: t.rrtP99, rrtMax: t.rrtMax, spark, sparkErrors,
@@ -270,8 +270,11 @@ export function topEndpoints(db: Db, range: TimeRange = {}, limit = 10, by: 'err
 }
 
 export interface MapNode {
+  /** A server is `ip:port` (a service), a client its address. */
   id: string;
   label: string;
+  kind: 'service' | 'client';
+  ip: string;
   /** Requests it served (app layer) / bytes it received (network layer). */
   served: number;
   errors: number;
@@ -305,10 +308,11 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
   const edges = new Map<string, MapEdge>();
   const hists = new Map<string, { hist: number[]; max: number }>();
   const edge = (client: string, server: string, port: number, protocol: string): MapEdge => {
-    const id = `${client}>${server}:${port}/${protocol}`;
+    const target = serviceId(server, port);
+    const id = `${client}>${target}/${protocol}`;
     let e = edges.get(id);
     if (!e) {
-      e = { id, source: client, target: server, port, protocol, requests: 0, rps: 0, errors: 0, errorPct: 0, rrtP99: null, bytes: 0, rttAvg: null, retransmissions: 0, flows: 0 };
+      e = { id, source: client, target, port, protocol, requests: 0, rps: 0, errors: 0, errorPct: 0, rrtP99: null, bytes: 0, rttAvg: null, retransmissions: 0, flows: 0 };
       edges.set(id, e);
     }
     return e;
@@ -351,21 +355,27 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     }
   }
   const nodes = new Map<string, MapNode>();
-  const node = (id: string): MapNode => {
+  const node = (id: string, ip: string, kind: MapNode['kind']): MapNode => {
     let n = nodes.get(id);
     if (!n) {
-      n = { id, label: id, served: 0, errors: 0, group: groupOf(id) };
+      n = { id, label: id, kind, ip, served: 0, errors: 0, group: groupOf(ip) };
       nodes.set(id, n);
     }
     return n;
   };
   for (const e of edges.values()) {
-    node(e.source);
-    const t = node(e.target);
+    node(e.source, e.source, 'client');
+    const t = node(e.target, e.target.slice(0, e.target.lastIndexOf(':')).replace(/^\[|\]$/g, ''), 'service');
+    t.kind = 'service';
     t.served += layer === 'app' ? e.requests : e.bytes;
     t.errors += e.errors;
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
+}
+
+/** A server as the map and the filters name it: ip:port ([ip]:port for IPv6). */
+export function serviceId(ip: string, port: number): string {
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
 /** Without tags, addresses group by their /24 (IPv4) or /64 (IPv6) network. */

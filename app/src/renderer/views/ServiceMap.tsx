@@ -1,0 +1,103 @@
+// Service map: who calls whom (application layer: requests/s, error %, p99) or who talks to whom (network layer:
+// bytes, RTT, retransmissions). Nodes are grouped by network until tags name them; click an edge or a node to see
+// its requests (or flows).
+import { useMemo } from 'react';
+import type { ECharts, EChartsCoreOption } from 'echarts/core';
+import type { ViewProps } from '../App';
+import { Chart } from '../components/Chart';
+import { fmtBytes, fmtDuration, fmtPct } from '../format';
+import { useCall } from '../hooks';
+import { rangeParams } from './Overview';
+import type { MapEdge, MapNode } from '../../common/api';
+
+
+export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps) {
+  const layer = route.params.layer === 'network' ? 'network' : 'app';
+  const graph = useCall('map.graph', { ...range, layer }, refresh);
+  const data = graph.data;
+
+  const option = useMemo<EChartsCoreOption>(() => {
+    const nodes = data?.nodes ?? [];
+    const edges = data?.edges ?? [];
+    const groups = [...new Set(nodes.map((n) => n.group))];
+    const maxServed = Math.max(1, ...nodes.map((n) => n.served));
+    return {
+      tooltip: {
+        formatter: (p: { dataType: string; data: { raw: MapEdge | MapNode } }) => {
+          if (p.dataType === 'edge') {
+            const e = p.data.raw as MapEdge;
+            return layer === 'app'
+              ? `${e.source} → ${e.target} ${e.protocol}<br/>${e.rps} req/s, ${e.requests} requests<br/>errors ${e.errors} (${fmtPct(e.errorPct)})<br/>p99 ${fmtDuration(e.rrtP99)}`
+              : `${e.source} → ${e.target} ${e.protocol}<br/>${fmtBytes(e.bytes)}, ${e.flows} flows<br/>RTT ${fmtDuration(e.rttAvg)}, retransmissions ${e.retransmissions}`;
+          }
+          const n = p.data.raw as MapNode;
+          return `${n.label}<br/>${layer === 'app' ? `${n.served} requests served, ${n.errors} errors` : `${fmtBytes(n.served)} received`}`;
+        },
+      },
+      legend: [{ data: groups, top: 0 }],
+      series: [{
+        type: 'graph', layout: 'force', roam: true, draggable: true, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8,
+        force: { repulsion: 220, edgeLength: [80, 200], gravity: 0.08 },
+        categories: groups.map((g) => ({ name: g })),
+        label: { show: nodes.length <= 60, position: 'right', fontSize: 11 },
+        edgeLabel: { show: edges.length <= 40, fontSize: 10, formatter: (p: { data: { raw: MapEdge } }) => edgeLabel(p.data.raw, layer) },
+        data: nodes.map((n) => ({
+          id: n.id, name: n.label, category: groups.indexOf(n.group), symbolSize: 12 + 28 * Math.sqrt(n.served / maxServed), raw: n,
+          itemStyle: n.errors > 0 ? { borderColor: '#e5484d', borderWidth: 3 } : undefined,
+        })),
+        links: edges.map((e) => ({
+          source: e.source, target: e.target, raw: e,
+          lineStyle: { width: 1 + Math.min(6, Math.log10(1 + (layer === 'app' ? e.requests : e.bytes / 1000))), color: layer === 'app' && e.errors > 0 ? '#e5484d' : undefined, curveness: 0.15 },
+        })),
+      }],
+    };
+  }, [data, layer]);
+
+  const onReady = (c: ECharts) => {
+    c.on('click', (p: unknown) => {
+      const ev = p as { dataType?: string; data?: { raw: MapEdge | MapNode } };
+      const rp = rangeParams(range);
+      if (ev.dataType === 'edge' && ev.data) {
+        const e = ev.data.raw as MapEdge;
+        if (layer === 'app') navigate({ view: 'requests', params: { ...rp, filter: `client=${e.source} service=${e.target}${e.errors > 0 ? ' status=error' : ''}` } });
+        else navigate({ view: 'flows', params: { ...rp, filter: `client=${e.source} service=${e.target}` } });
+      } else if (ev.dataType === 'node' && ev.data) {
+        const n = ev.data.raw as MapNode;
+        navigate({ view: layer === 'app' ? 'requests' : 'flows', params: { ...rp, filter: n.kind === 'service' ? `service=${n.id}` : `client=${n.id}` } });
+      }
+    });
+  };
+
+  return (
+    <div className="map">
+      <div className="toolbar">
+        <span>Layer:</span>
+        <button type="button" className={layer === 'app' ? 'on' : ''} onClick={() => navigate({ params: { ...route.params, layer: 'app' } })} data-testid="layer-app">Application</button>
+        <button type="button" className={layer === 'network' ? 'on' : ''} onClick={() => navigate({ params: { ...route.params, layer: 'network' } })} data-testid="layer-network">Network</button>
+        <span className="muted">{data ? `${data.nodes.length} nodes, ${data.edges.length} edges` : ''}</span>
+      </div>
+      {graph.error && <div className="banner error">{graph.error}</div>}
+      <Chart option={option} theme={theme} height="calc(100vh - 300px)" onReady={onReady} testId="service-map" />
+      <table className="grid edges" data-testid="map-edges">
+        <thead><tr><th>client</th><th>server</th><th>protocol</th>{layer === 'app' ? <><th className="num">req/s</th><th className="num">errors</th><th className="num">error %</th><th className="num">p99</th></> : <><th className="num">bytes</th><th className="num">flows</th><th className="num">RTT</th><th className="num">retrans</th></>}</tr></thead>
+        <tbody>
+          {(data?.edges ?? []).slice().sort((a, b) => b.errors - a.errors || b.requests - a.requests || b.bytes - a.bytes).map((e) => (
+            <tr key={e.id} className="clickable" data-testid="map-edge" data-errors={e.errors}
+              onClick={() => navigate(layer === 'app'
+                ? { view: 'requests', params: { ...rangeParams(range), filter: `client=${e.source} service=${e.target}${e.errors > 0 ? ' status=error' : ''}` } }
+                : { view: 'flows', params: { ...rangeParams(range), filter: `client=${e.source} service=${e.target}` } })}>
+              <td>{e.source}</td><td>{e.target}</td><td>{e.protocol}</td>
+              {layer === 'app'
+                ? <><td className="num">{e.rps}</td><td className={`num ${e.errors ? 'bad' : ''}`}>{e.errors}</td><td className="num">{fmtPct(e.errorPct)}</td><td className="num">{fmtDuration(e.rrtP99)}</td></>
+                : <><td className="num">{fmtBytes(e.bytes)}</td><td className="num">{e.flows}</td><td className="num">{fmtDuration(e.rttAvg)}</td><td className="num">{e.retransmissions}</td></>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function edgeLabel(e: MapEdge, layer: 'app' | 'network'): string {
+  return layer === 'app' ? `${e.rps}/s ${e.errorPct ? fmtPct(e.errorPct) : ''} p99 ${fmtDuration(e.rrtP99)}` : `${fmtBytes(e.bytes)} ${fmtDuration(e.rttAvg)}`;
+}
