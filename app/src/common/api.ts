@@ -5,7 +5,7 @@
 // Transport: `POST /api/<operation>` with a JSON body of the parameters and the token in `Authorization: Bearer …`
 // (or `X-Rewind-Token`); the answer is `{ ok: true, result }` or `{ ok: false, error: { code, message, details } }`.
 // Events: WebSocket at `/ws`, the token as the `rewind.<token>` subprotocol (browsers cannot set headers there).
-// Downloads: `GET /download/<what>?token=…` (the browser saves the file; used for pcap exports).
+// Downloads: `GET /download/<id>` with a one-use id from flows.exportPcap (valid 5 minutes; the id is the credential).
 // Result shapes are the engine's own types (type-only imports: nothing of the engine reaches the renderer's bundle).
 import type {
   BundleInfo, CaptureRange, EndpointRed, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed, TimelinePoint,
@@ -71,7 +71,7 @@ export interface Operations {
   'requests.get': { params: { id: number }; result: { request: Record<string, unknown>; flow: Record<string, unknown> | null } };
   'flows.list': { params: LogParams; result: Page<unknown[]> };
   'flows.get': { params: { flowId: number }; result: Record<string, unknown> };
-  /** A URL (relative to the service, token included) that downloads the flow's packets as pcap. */
+  /** A one-use URL (relative to the service, valid 5 minutes, no token in it) that downloads the flow's packets as pcap. */
   'flows.exportPcap': { params: { flowId: number }; result: { url: string; fileName: string } };
   'filter.help': { params: { table: 'requests' | 'flows' }; result: { field: string; aliases: string[]; help: string }[] };
   'sql.query': { params: { sql: string; maxRows?: number; timeoutMs?: number }; result: SqlResult };

@@ -1,5 +1,6 @@
 // The renderer's client of the engine service: typed calls (app/src/common/api.ts) and the event socket. The token
-// comes from the page's fragment (#token=…, web mode) or from the Electron preload, and is kept for the tab only.
+// comes from the page's fragment (#token=…) once, then from this origin's storage (the port is new at every start),
+// so that links to views open in other tabs of the same browser.
 import { TOKEN_PROTOCOL_PREFIX } from '../common/api';
 import type { ApiError, ApiResponse, OperationName, Params, Result, ServiceEvent } from '../common/api';
 
@@ -16,13 +17,13 @@ function takeToken(): string {
   if (window.rewind?.token) return window.rewind.token;
   const m = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(window.location.hash);
   if (m) {
-    sessionStorage.setItem(TOKEN_KEY, m[1]);
+    localStorage.setItem(TOKEN_KEY, m[1]);
     // The token leaves the address bar (and any link copied from it).
     const rest = window.location.hash.replace(/(^#|&)token=[A-Za-z0-9_-]+/, '$1').replace(/^#&/, '#');
     history.replaceState(null, '', `${window.location.pathname}${window.location.search}${rest === '#' ? '#/' : rest}`);
     return m[1];
   }
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  return localStorage.getItem(TOKEN_KEY) ?? '';
 }
 
 const token = takeToken();

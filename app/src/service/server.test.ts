@@ -90,8 +90,9 @@ describe('token', () => {
     }
   });
 
-  it('refuses downloads and WebSockets without the token', async () => {
-    expect((await http('GET', '/download/abc')).status).toBe(401);
+  it('refuses downloads without a minted id, and WebSockets without the token', async () => {
+    expect((await http('GET', '/download/abc')).status).toBe(404);
+    expect((await http('GET', `/download/abc?token=${svc.token}`)).status).toBe(404);
     const refused = await new Promise<string>((done) => {
       const ws = new WebSocket(`ws://127.0.0.1:${svc.port}/ws`, ['rewind.wrong-token-0123456789']);
       ws.on('open', () => done('open'));
@@ -208,12 +209,13 @@ describe('operations', () => {
     const [flowId, packets] = rows.rows[0] as [number, number];
     const ex = await ok<{ url: string; fileName: string }>('flows.exportPcap', { flowId });
     expect(ex.url).not.toContain(svc.token);
-    const r = await http('GET', ex.url, { headers: { authorization: `Bearer ${svc.token}` } });
+    // The one-use id is the credential (a plain link cannot send the token).
+    const r = await http('GET', ex.url);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/vnd.tcpdump.pcap');
     expect(Number(r.headers['x-rewind-packets'])).toBe(packets);
     expect(r.body.readUInt32LE(0)).toBe(0xa1b23c4d);
-    expect((await http('GET', ex.url, { headers: { authorization: `Bearer ${svc.token}` } })).status).toBe(404);
+    expect((await http('GET', ex.url)).status).toBe(404);
   });
 });
 

@@ -92,7 +92,10 @@ export function VirtualTable({ columns, index, rows, sort, desc, onSort, selecte
                 className={`vtable-row ${it.index === selected ? 'selected' : ''} ${it.index % 2 ? 'odd' : ''}`}
                 style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
                 onClick={() => onSelect?.(it.index)}
-                onDoubleClick={() => onOpen?.(it.index)}
+                onDoubleClick={() => {
+                  window.getSelection()?.removeAllRanges();
+                  onOpen?.(it.index);
+                }}
               >
                 {columns.map((c) => {
                   const val = row[index[c.key]];

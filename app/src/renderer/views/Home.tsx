@@ -39,7 +39,7 @@ export function Home({ ingest, refresh, navigate }: ViewProps & { ingest: Ingest
       }}>
       <section className="panel">
         <h2>Open</h2>
-        <p>Database: <code>{health.data?.database ?? '…'}</code></p>
+        <p>Database: <code data-mask>{health.data?.database ?? "…"}</code></p>
         {info.data && (
           <p>{info.data.bundles.map((b) => String(b.file_name)).join(', ') || 'no capture imported yet'} — {fmtCount(info.data.totals.packets)} packets, {fmtCount(info.data.totals.requests)} L7 records.
             {' '}<a href="#/overview" onClick={(e) => { e.preventDefault(); navigate({ view: 'overview', params: {} }); }}>Go to the overview</a></p>
