@@ -136,7 +136,13 @@ describe.skipIf(why !== null && !ci)('web mode journey (Chromium)', () => {
     const detail = page.getByTestId('requests-detail');
     await detail.waitFor();
     await expect.poll(async () => detail.locator('h3').innerText()).toContain(resource);
+    // The request's own bytes, read back from the capture: text, then hex.
+    const text = detail.getByTestId('payload-request').locator('pre');
+    await expect.poll(async () => (await text.innerText()).split('\n')[0]).toMatch(new RegExp(`^[A-Z]+ ${resource.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} HTTP/1\\.1$`));
+    await expect.poll(async () => detail.getByTestId('payload-response').locator('pre').innerText()).toMatch(/^HTTP\/1\.1 5\d\d /);
     await screenshot('request-detail');
+    await detail.getByTestId('payload-request-hex').click();
+    expect((await text.innerText()).split('\n')[0]).toMatch(/^000000 {2}([0-9a-f]{2} ){15}[0-9a-f]{2} {2}/);
     const [download] = await Promise.all([page.waitForEvent('download'), detail.getByTestId('export-pcap').click()]);
     const file = path.join(dir, 'exported.pcap');
     await download.saveAs(file);

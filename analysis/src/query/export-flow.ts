@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { CaptureReader } from '../bundle/reader.js';
 import type { InterfaceInfo, PacketRecord } from '../bundle/types.js';
 import { newDecodedPacket, PacketDecoder } from '../decode/decoder.js';
+import type { DecodedPacket } from '../decode/types.js';
 import type { Db } from '../store/store.js';
 import { createReadStream } from 'node:fs';
 
@@ -41,51 +42,47 @@ export interface ExportResult {
 
 const PCAP_NS_MAGIC = 0xa1b23c4d;
 
-/** The pcap of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
-export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResult> {
+interface FlowPacket {
+  rec: PacketRecord;
+  iface: InterfaceInfo;
+  pkt: DecodedPacket;
+  /** True for the client → server direction. */
+  fromClient: boolean;
+}
+
+function flowKey(db: Db, flowId: number): FlowKey {
   const f = db.prepare(`SELECT f.bundle_id, f.observation_point_id, f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol, f.first_frame,
       f.last_frame, b.path, op.section_index, op.interface_index
     FROM _l4_flow_log f JOIN bundles b ON b.id = f.bundle_id JOIN observation_points op ON op.id = f.observation_point_id
     WHERE f.flow_id = ?`).get(flowId) as FlowKey | undefined;
   if (!f) throw new ExportError(`no flow ${flowId}`, 'not_found');
   if (!existsSync(f.path)) throw new ExportError(`the capture of flow ${flowId} is no longer at ${f.path}`, 'source_missing');
+  return f;
+}
+
+/** Reads the flow's capture again and calls `each` for every packet of the flow, in capture order. */
+async function forEachFlowPacket(f: FlowKey, each: (p: FlowPacket) => void): Promise<void> {
   const ifaces: InterfaceInfo[] = [];
   const decoder = new PacketDecoder();
-  const out = newDecodedPacket();
-  const chunks: Buffer[] = [];
-  let linkType = -1;
-  let packets = 0;
+  const pkt = newDecodedPacket();
   let done = false;
-  const matches = (): boolean => {
-    if (out.ipProto !== f.protocol) return false;
-    const fwd = out.srcIp === f.ip_0 && out.dstIp === f.ip_1 && out.srcPort === f.client_port && out.dstPort === f.server_port;
-    const rev = out.srcIp === f.ip_1 && out.dstIp === f.ip_0 && out.srcPort === f.server_port && out.dstPort === f.client_port;
-    return fwd || rev;
-  };
   const reader = new CaptureReader({
     iface: (i) => {
       ifaces[i.id] = i;
     },
-    packet: (p: PacketRecord) => {
-      if (done || p.frameNumber < f.first_frame) return;
-      if (p.frameNumber > f.last_frame) {
+    packet: (rec: PacketRecord) => {
+      if (done || rec.frameNumber < f.first_frame) return;
+      if (rec.frameNumber > f.last_frame) {
         done = true;
         return;
       }
-      const iface = ifaces[p.interfaceId];
+      const iface = ifaces[rec.interfaceId];
       if (!iface || iface.sectionIndex !== f.section_index || iface.localId !== f.interface_index) return;
-      decoder.decode(iface.linkType, p.data, p.tsUs, out);
-      if (!matches()) return;
-      if (linkType === -1) linkType = iface.linkType;
-      else if (linkType !== iface.linkType) throw new ExportError('the flow spans interfaces of different link types', 'mixed_link_types');
-      const rec = Buffer.allocUnsafe(16);
-      const sec = Math.floor(p.tsUs / 1_000_000);
-      rec.writeUInt32LE(sec >>> 0, 0);
-      rec.writeUInt32LE(((p.tsUs - sec * 1_000_000) * 1000 + (p.tsSubUsNs ?? 0)) >>> 0, 4);
-      rec.writeUInt32LE(p.capLen, 8);
-      rec.writeUInt32LE(p.origLen, 12);
-      chunks.push(rec, Buffer.from(p.data));
-      packets++;
+      decoder.decode(iface.linkType, rec.data, rec.tsUs, pkt);
+      if (pkt.ipProto !== f.protocol) return;
+      const fwd = pkt.srcIp === f.ip_0 && pkt.dstIp === f.ip_1 && pkt.srcPort === f.client_port && pkt.dstPort === f.server_port;
+      const rev = pkt.srcIp === f.ip_1 && pkt.dstIp === f.ip_0 && pkt.srcPort === f.server_port && pkt.dstPort === f.client_port;
+      if (fwd || rev) each({ rec, iface, pkt, fromClient: fwd });
     },
   });
   const stream = createReadStream(f.path, { highWaterMark: 4 * 1024 * 1024 });
@@ -95,6 +92,26 @@ export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResu
   }
   stream.destroy();
   if (!done) reader.end();
+}
+
+/** The pcap of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
+export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResult> {
+  const f = flowKey(db, flowId);
+  const chunks: Buffer[] = [];
+  let linkType = -1;
+  let packets = 0;
+  await forEachFlowPacket(f, ({ rec: p, iface }) => {
+    if (linkType === -1) linkType = iface.linkType;
+    else if (linkType !== iface.linkType) throw new ExportError('the flow spans interfaces of different link types', 'mixed_link_types');
+    const rec = Buffer.allocUnsafe(16);
+    const sec = Math.floor(p.tsUs / 1_000_000);
+    rec.writeUInt32LE(sec >>> 0, 0);
+    rec.writeUInt32LE(((p.tsUs - sec * 1_000_000) * 1000 + (p.tsSubUsNs ?? 0)) >>> 0, 4);
+    rec.writeUInt32LE(p.capLen, 8);
+    rec.writeUInt32LE(p.origLen, 12);
+    chunks.push(rec, Buffer.from(p.data));
+    packets++;
+  });
   const header = Buffer.alloc(24);
   header.writeUInt32LE(PCAP_NS_MAGIC, 0);
   header.writeUInt16LE(2, 4);
@@ -108,4 +125,69 @@ export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResu
     linkType: linkType === -1 ? 1 : linkType,
     fileName: `flow-${flowId}-${safe(f.ip_0)}_${f.client_port}-${safe(f.ip_1)}_${f.server_port}.pcap`,
   };
+}
+
+export interface MessageBytes {
+  /** The message's bytes as captured (at most `limit`), base64. */
+  base64: string;
+  /** Bytes of the message (request_length / response_length). */
+  length: number;
+  /** Bytes returned (less than length when cut at the limit or when the capture lacks some). */
+  captured: number;
+  /** Bytes missing from the capture inside what was returned (gaps, snap length). */
+  missing: number;
+}
+
+export interface RequestPayload {
+  request: MessageBytes | null;
+  response: MessageBytes | null;
+  /** Why there are no bytes (eBPF records, UDP without sequence numbers, …). */
+  note: string | null;
+}
+
+/**
+ * The bytes of a request and its response, read again from the capture: the TCP payload of each direction from the
+ * message's first sequence number (req_tcp_seq / resp_tcp_seq) on, for its length, at most `limit` bytes each.
+ */
+export async function requestPayload(db: Db, id: number, limit = 64 * 1024): Promise<RequestPayload> {
+  const r = db.prepare(`SELECT l.flow_id, l.req_tcp_seq, l.resp_tcp_seq, l.request_length, l.response_length, f.signal_source, f.protocol
+    FROM _l7_flow_log l JOIN _l7_flow f ON f.flow_id = l.flow_id WHERE l.id = ?`).get(id) as
+    { flow_id: number; req_tcp_seq: number | null; resp_tcp_seq: number | null; request_length: number | null; response_length: number | null; signal_source: number; protocol: number } | undefined;
+  if (!r) throw new ExportError(`no request ${id}`, 'not_found');
+  if (r.signal_source !== 0) return { request: null, response: null, note: 'eBPF records keep no packet bytes here (the payload is in the bundle\'s syscall events)' };
+  if (r.protocol !== 6) return { request: null, response: null, note: 'payload bytes are shown for TCP messages' };
+  const f = flowKey(db, r.flow_id);
+  const want = [
+    { seq: r.req_tcp_seq, len: r.request_length, fromClient: true, segs: [] as { rel: number; data: Buffer }[] },
+    { seq: r.resp_tcp_seq, len: r.response_length, fromClient: false, segs: [] as { rel: number; data: Buffer }[] },
+  ];
+  await forEachFlowPacket(f, ({ pkt, fromClient }) => {
+    if (pkt.payloadLen === 0) return;
+    for (const w of want) {
+      if (w.fromClient !== fromClient || w.seq === null || w.len === null) continue;
+      const cap = Math.min(w.len, limit);
+      const rel = (pkt.seq - w.seq) | 0;
+      const end = rel + pkt.payloadLen;
+      if (end <= 0 || rel >= cap) continue;
+      w.segs.push({ rel, data: Buffer.from(pkt.payload.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLen)) });
+    }
+  });
+  const assemble = (w: (typeof want)[number]): MessageBytes | null => {
+    if (w.seq === null || w.len === null) return null;
+    const cap = Math.min(w.len, limit);
+    const out = Buffer.alloc(cap);
+    const have = new Uint8Array(cap);
+    for (const s of w.segs) {
+      const from = Math.max(0, -s.rel);
+      const to = Math.min(s.data.length, cap - s.rel);
+      if (to > from) {
+        s.data.copy(out, s.rel + from, from, to);
+        have.fill(1, s.rel + from, s.rel + to);
+      }
+    }
+    let missing = 0;
+    for (let i = 0; i < cap; i++) if (have[i] === 0) missing++;
+    return { base64: out.toString('base64'), length: w.len, captured: cap, missing };
+  };
+  return { request: assemble(want[0]), response: assemble(want[1]), note: null };
 }

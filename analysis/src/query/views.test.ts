@@ -10,7 +10,7 @@ import { importCaptures } from '../pipeline/import.js';
 import { openReadOnly } from '../store/store.js';
 import type { Db } from '../store/store.js';
 import { tsharkAvailable } from '../test-support/corpus.js';
-import { exportFlowPcap, ExportError } from './export-flow.js';
+import { exportFlowPcap, ExportError, requestPayload } from './export-flow.js';
 import { compileFilter, FilterError, REQUEST_FILTER } from './filter.js';
 import {
   bundleInfo, flowLog, overviewServices, overviewSummary, overviewTimeline, requestDetail, requestLog, serviceMap, topEndpoints,
@@ -199,6 +199,24 @@ describe.skipIf(why !== null && !ci)('flow export (tshark reads the file)', () =
     expect(uris).toContain(r.request_resource);
     const streams = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8' }).trim().split('\n');
     expect(new Set(streams).size).toBe(1);
+  });
+
+  it('a request\'s and its response\'s bytes come back from the capture', async () => {
+    const r = db.prepare(`SELECT id, request_type, request_resource, request_length, response_length FROM l7_flow_log WHERE response_code = 500 LIMIT 1`).get() as { id: number; request_type: string; request_resource: string; request_length: number; response_length: number };
+    const p = await requestPayload(db, r.id);
+    expect(p.note).toBeNull();
+    const req = Buffer.from(p.request?.base64 ?? '', 'base64').toString('latin1');
+    const resp = Buffer.from(p.response?.base64 ?? '', 'base64').toString('latin1');
+    expect(req.startsWith(`${r.request_type} ${r.request_resource} HTTP/1.1\r\n`)).toBe(true);
+    expect(resp.startsWith('HTTP/1.1 500 ')).toBe(true);
+    expect(p.request?.length).toBe(r.request_length);
+    expect(p.request?.captured).toBe(r.request_length);
+    expect(p.request?.missing).toBe(0);
+    expect(Buffer.from(p.response?.base64 ?? '', 'base64')).toHaveLength(r.response_length);
+    // Cut at the limit.
+    const small = await requestPayload(db, r.id, 16);
+    expect(Buffer.from(small.request?.base64 ?? '', 'base64').toString('latin1')).toBe(req.slice(0, 16));
+    await expect(requestPayload(db, 10 ** 9)).rejects.toThrow(ExportError);
   });
 
   it('a missing flow is a clear error', async () => {

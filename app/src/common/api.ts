@@ -8,11 +8,13 @@
 // Downloads: `GET /download/<id>` with a one-use id from flows.exportPcap (valid 5 minutes; the id is the credential).
 // Result shapes are the engine's own types (type-only imports: nothing of the engine reaches the renderer's bundle).
 import type {
-  BundleInfo, CaptureRange, EndpointRed, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed, TimelinePoint,
+  BundleInfo, CaptureRange, EndpointRed, MapEdge, MapNode, MessageBytes, NetworkHealth, OverviewSummary, Page, RedTotals, RequestPayload,
+  ServiceRed, TimelinePoint,
 } from '@rewind/analysis';
 
 export type {
-  BundleInfo, CaptureRange, EndpointRed, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed, TimelinePoint,
+  BundleInfo, CaptureRange, EndpointRed, MapEdge, MapNode, MessageBytes, NetworkHealth, OverviewSummary, Page, RedTotals, RequestPayload,
+  ServiceRed, TimelinePoint,
 };
 
 export interface TimeRangeParams {
@@ -69,6 +71,8 @@ export interface Operations {
   'map.graph': { params: TimeRangeParams & { layer?: 'app' | 'network' }; result: { nodes: MapNode[]; edges: MapEdge[] } };
   'requests.list': { params: LogParams; result: Page<unknown[]> };
   'requests.get': { params: { id: number }; result: { request: Record<string, unknown>; flow: Record<string, unknown> | null } };
+  /** The request's and the response's bytes, read again from the capture (at most 64 KiB each). */
+  'requests.payload': { params: { id: number }; result: RequestPayload };
   'flows.list': { params: LogParams; result: Page<unknown[]> };
   'flows.get': { params: { flowId: number }; result: Record<string, unknown> };
   /** A one-use URL (relative to the service, valid 5 minutes, no token in it) that downloads the flow's packets as pcap. */
@@ -84,7 +88,7 @@ export type Result<K extends OperationName> = Operations[K]['result'];
 
 export const OPERATION_NAMES: readonly OperationName[] = [
   'service.health', 'bundle.info', 'overview.summary', 'overview.timeline', 'overview.services', 'overview.endpoints', 'map.graph',
-  'requests.list', 'requests.get', 'flows.list', 'flows.get', 'flows.exportPcap', 'filter.help', 'sql.query', 'ingest.status',
+  'requests.list', 'requests.get', 'requests.payload', 'flows.list', 'flows.get', 'flows.exportPcap', 'filter.help', 'sql.query', 'ingest.status',
 ];
 
 

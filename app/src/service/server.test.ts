@@ -204,6 +204,14 @@ describe('operations', () => {
     expect(get.status).toBe(405);
   });
 
+  it('returns a request\'s bytes', async () => {
+    const rows = await ok<{ rows: unknown[][] }>('sql.query', { sql: "SELECT id, request_length FROM l7_flow_log WHERE type = 'session' LIMIT 1" });
+    const [id, len] = rows.rows[0] as [number, number];
+    const p = await ok<{ request: { base64: string; length: number } | null }>('requests.payload', { id });
+    expect(p.request?.length).toBe(len);
+    expect(Buffer.from(p.request?.base64 ?? '', 'base64').toString('latin1')).toMatch(/^[A-Z]+ \S+ HTTP\/1\.1\r\n/);
+  });
+
   it('exports a flow\'s packets through a one-use download', async () => {
     const rows = await ok<{ rows: unknown[][] }>('sql.query', { sql: 'SELECT flow_id, packet_tx + packet_rx FROM l4_flow_log WHERE protocol = 6 LIMIT 1' });
     const [flowId, packets] = rows.rows[0] as [number, number];

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   bundleInfo, ENGINE_VERSION, exportFlowPcap, ExportError, filterHelp, FilterError, FLOW_FILTER, flowDetail, flowLog, openReadOnly,
-  overviewServices, overviewSummary, overviewTimeline, REQUEST_FILTER, requestDetail, requestLog, serviceMap, topEndpoints,
+  overviewServices, overviewSummary, overviewTimeline, REQUEST_FILTER, requestDetail, requestLog, requestPayload, serviceMap, topEndpoints,
 } from '@rewind/analysis';
 import type { Db } from '@rewind/analysis';
 import { WebSocketServer } from 'ws';
@@ -159,6 +159,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (r === null) throw new ApiFailure('not_found', `no request ${String(p.id)}`, undefined, 404);
       return r;
     },
+    'requests.payload': (p) => requestPayload(database(), num(p.id, 'id', false) as number),
     'flows.list': (p) => flowLog(database(), logParams(p)),
     'flows.get': (p) => {
       const r = flowDetail(database(), num(p.flowId, 'flowId', false) as number);

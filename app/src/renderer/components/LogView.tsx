@@ -71,7 +71,7 @@ export function LogView({ op, columns, idColumn, placeholder, detail, route, nav
     <div className="log" data-testid={testId}>
       <FilterBar value={filter} onApply={(f) => set({ filter: f, id: undefined })} error={error} placeholder={placeholder} testId={`${testId}-filter`} />
       <div className="log-status muted" data-testid={`${testId}-status`}>
-        {rows.length.toLocaleString('en-US')}{hasMore ? '+' : ''} rows{elapsed !== null ? ` · ${elapsed} ms` : ''}
+        {rows.length.toLocaleString('en-US')}{hasMore ? '+' : ''} rows{elapsed !== null && <span data-mask> · {elapsed} ms</span>}
       </div>
       <div className={`log-body ${openId !== null ? 'with-detail' : ''}`}>
         <VirtualTable

@@ -3,6 +3,7 @@
 import type { ViewProps } from '../App';
 import { ExportPcap, Fields } from '../components/Detail';
 import { LogView } from '../components/LogView';
+import { Payload } from '../components/Payload';
 import type { Column } from '../components/VirtualTable';
 import { fmtBytes, fmtDuration, fmtTime } from '../format';
 import { useCall } from '../hooks';
@@ -28,6 +29,7 @@ const COLUMNS: Column[] = [
 
 function RequestDetail({ id, close, navigate }: { id: number; close: () => void; navigate: ViewProps['navigate'] }) {
   const d = useCall('requests.get', { id });
+  const payload = useCall('requests.payload', { id });
   if (d.error) return <div className="banner error">{d.error}</div>;
   if (!d.data) return <div className="muted">loading…</div>;
   const r = d.data.request;
@@ -50,6 +52,10 @@ function RequestDetail({ id, close, navigate }: { id: number; close: () => void;
         <div className="field"><dt>last byte</dt><dd>{fmtTime(r.end_time as number)}</dd></div>
       </dl>
       {Object.keys(attrs).length > 0 && (<><h4>Headers and attributes</h4><Fields record={attrs} /></>)}
+      {payload.data?.note && <p className="muted">{payload.data.note}</p>}
+      {payload.error && <p className="muted">payload: {payload.error}</p>}
+      {payload.data && <Payload title="Request bytes" msg={payload.data.request} testId="payload-request" />}
+      {payload.data && <Payload title="Response bytes" msg={payload.data.response} testId="payload-response" />}
       <h4>Record</h4>
       <Fields record={r} skip={['attributes']} />
       {d.data.flow && (<><h4>Connection</h4><Fields record={d.data.flow} /></>)}

@@ -66,7 +66,7 @@ export function Sql({ route, navigate, theme }: ViewProps) {
         <button type="button" onClick={() => void run()} disabled={busy} data-testid="sql-run">Run (Ctrl+Enter)</button>
         <button type="button" disabled={numericCols.length === 0} className={chart === 'bar' ? 'on' : ''} onClick={() => setChart(chart === 'bar' ? 'none' : 'bar')} data-testid="sql-chart">Bar chart</button>
         <button type="button" disabled={numericCols.length === 0} className={chart === 'line' ? 'on' : ''} onClick={() => setChart(chart === 'line' ? 'none' : 'line')}>Line chart</button>
-        <span className="muted" data-testid="sql-status">{result ? `${result.rows.length} rows${result.truncated ? ' (cut at the row limit)' : ''} · ${result.elapsedMs} ms` : 'read-only; views: l7_flow_log, l4_flow_log, metrics_app_1s/1m, metrics_net_1s/1m'}</span>
+        <span className="muted" data-testid="sql-status">{result ? <>{result.rows.length} rows{result.truncated ? ' (cut at the row limit)' : ''}<span data-mask> · {result.elapsedMs} ms</span></> : 'read-only; views: l7_flow_log, l4_flow_log, metrics_app_1s/1m, metrics_net_1s/1m'}</span>
       </div>
       {error && <div className="banner error" role="alert" data-testid="sql-error">{error}</div>}
       {result && chart !== 'none' && <Chart option={option} theme={theme} height={260} testId="sql-chart-view" />}
