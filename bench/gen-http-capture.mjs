@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Synthesizes a deterministic capture of HTTP/1.1 keep-alive traffic for the import benchmark.
 //
-//   node bench/gen-http-capture.mjs --out FILE [--packets N] [--format pcap|pcapng] [--seed S] [--json]
+//   node bench/gen-http-capture.mjs --out FILE [--packets N] [--format pcap|pcapng] [--seed S] [--services N] [--json]
 //
 // Many clients (10.1.x.y, a few fd00:1::/64) talk to a few servers (ports 80 and 8080) over keep-alive
 // connections: 3-way handshake, N request/response exchanges (Content-Length and chunked bodies,
@@ -72,7 +72,6 @@ const SERVERS = [
 ];
 const V4_SERVERS = SERVERS.filter((s) => s.ip);
 const V6_SERVERS = SERVERS.filter((s) => s.ip6);
-const V4_WEIGHT_TOTAL = V4_SERVERS.reduce((n, s) => n + s.weight, 0);
 const V6_CLIENT_SHARE = 0.03;
 const N_V4_CLIENTS = 16 * 254;
 const N_V6_CLIENTS = 64;
@@ -615,8 +614,25 @@ function heapSiftDown(h, i) {
  * Generates the capture. Returns the stats: packets, bytes, sha256, connections (= TCP conversations),
  * requests/responses by method and status, retransmissions, resets, refused, ipv6Connections.
  */
-export function generateCapture({ out, packets = DEFAULT_PACKETS, format = 'pcap', seed = 1 }) {
+/**
+ * `services` > 0 replaces the IPv4 servers by that many (10.3.x.y:8080, svc-N.bench.svc.cluster.local, equal weights):
+ * a wide service map for the app benchmark. The default (0) keeps the shop topology above, byte for byte.
+ */
+export function syntheticServers(n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const addr = Buffer.from([10, 3, 1 + Math.floor(i / 250), 1 + (i % 250)]);
+    out.push({ ip: [...addr], addr, port: 8080, host: `svc-${i}.bench.svc.cluster.local:8080`, server: 'envoy', weight: 1,
+      mac: Buffer.from([0x02, 0x42, 0x0a, 0x03, addr[2], addr[3]]) });
+  }
+  return out;
+}
+
+export function generateCapture({ out, packets = DEFAULT_PACKETS, format = 'pcap', seed = 1, services = 0 }) {
   if (format !== 'pcap' && format !== 'pcapng') throw new Error(`unknown format ${format}`);
+  if (!Number.isInteger(services) || services < 0 || services > 60000) throw new Error('services must be an integer 0..60000');
+  const v4Servers = services > 0 ? syntheticServers(services) : V4_SERVERS;
+  const v4Weight = v4Servers.reduce((n, s) => n + s.weight, 0);
   const started = performance.now();
   const rng = makeRng(seed);
   const content = new Content(rng);
@@ -647,8 +663,8 @@ export function generateCapture({ out, packets = DEFAULT_PACKETS, format = 'pcap
         let server;
         if (v6) server = rng.pick(V6_SERVERS);
         else {
-          let x = rng.int(1, V4_WEIGHT_TOTAL);
-          server = V4_SERVERS.find((s) => (x -= s.weight) <= 0);
+          let x = rng.int(1, v4Weight);
+          server = v4Servers.find((s) => (x -= s.weight) <= 0);
         }
         const client = v6 ? rng.pick(clients6) : rng.pick(clients);
         heapPush(heap, planConnection(rng, content, stats, nextId++, Math.round(nextArrival), client, server));
@@ -682,7 +698,7 @@ export function generateCapture({ out, packets = DEFAULT_PACKETS, format = 'pcap
 }
 
 function parseArgs(argv) {
-  const args = { out: '', packets: DEFAULT_PACKETS, format: 'pcap', seed: 1, json: false };
+  const args = { out: '', packets: DEFAULT_PACKETS, format: 'pcap', seed: 1, services: 0, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -693,6 +709,7 @@ function parseArgs(argv) {
     else if (a === '--packets') args.packets = Number(val().replace(/_/g, ''));
     else if (a === '--format') args.format = val();
     else if (a === '--seed') args.seed = Number(val());
+    else if (a === '--services') args.services = Number(val());
     else if (a === '--json') args.json = true;
     else if (a === '-h' || a === '--help') args.help = true;
     else throw new Error(`unknown argument ${a}`);

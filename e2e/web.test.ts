@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The app in web mode as a user drives it, in a real browser (Debian chromium through playwright-core): `rewind serve
 // --bundle` on the sample incident → the overview's counts equal `rewind query` on the same database → the service
 // map's edge with errors → the request log filtered to it → a request opened → its flow exported as pcap → tshark

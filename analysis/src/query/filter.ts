@@ -6,7 +6,10 @@
 //   value  := bare | "quoted"                 bare values end at whitespace; a,b,c is a list (= any of, != none of)
 //
 // Durations take a unit (us, µs, ms, s, m; plain numbers are µs), sizes an optional k/M/G (powers of 1000).
+// Addresses also match networks (client=10.1.5.0/24, through the ip_in_cidr SQL function of the query connections).
 // Compiled to a parameterised WHERE clause over the l7_flow_log / l4_flow_log views: user text never reaches SQL.
+
+import { ipBytes, parseCidr } from './ip-functions.js';
 
 export class FilterError extends Error {
   /** Character offset in the expression where the problem starts. */
@@ -28,7 +31,7 @@ export interface FilterTerm {
   position: number;
 }
 
-type Kind = 'text' | 'int' | 'duration' | 'size' | 'enum';
+type Kind = 'text' | 'id' | 'ip' | 'int' | 'duration' | 'size' | 'enum';
 
 interface FieldDef {
   kind: Kind;
@@ -43,6 +46,11 @@ interface FieldDef {
 
 export interface FilterTable {
   fields: Record<string, FieldDef>;
+  /**
+   * Fields whose columns are the flow's (same names in the flow table): they can select flows first. `service` counts
+   * when every value is an address (a name matches the requests' own domain).
+   */
+  flowFields?: readonly string[];
   aliases: Record<string, string>;
   /** Columns a bare word is searched in. */
   text: string[];
@@ -53,6 +61,15 @@ export interface CompiledFilter {
   where: string;
   params: unknown[];
   terms: FilterTerm[];
+  /**
+   * The same filter split in two (tables with a flow table, see FilterTable.flowFields): conditions on the flow's own
+   * columns (`flowWhere`, over the flow table; null when there are none) and the rest (`rowWhere`, over the rows).
+   * `flow_id IN (SELECT flow_id FROM <flow table> WHERE flowWhere) AND rowWhere` selects the same rows as `where`.
+   */
+  flowWhere: string | null;
+  flowParams: unknown[];
+  rowWhere: string;
+  rowParams: unknown[];
 }
 
 const OPS: FilterOp[] = ['>=', '<=', '!=', '!~', '=', '>', '<', '~'];
@@ -154,6 +171,35 @@ function compileColumns(def: FieldDef, op: FilterOp, values: string[], position:
   if ((op === '>' || op === '>=' || op === '<' || op === '<=') && values.length > 1) {
     throw new FilterError(`${op} takes one value`, position);
   }
+  if (def.kind === 'ip' && (op === '=' || op === '!=') && values.some((v) => v.includes('/'))) {
+    // Networks: 10.1.5.0/24, fd00:1::/64 (any of the values; plain addresses are /32 or /128).
+    for (const v of values) {
+      try {
+        parseCidr(v);
+      } catch (err) {
+        throw new FilterError((err as Error).message, position);
+      }
+    }
+    const any: string[] = [];
+    const params: unknown[] = [];
+    for (const col of def.columns) {
+      for (const v of values) {
+        const net = parseCidr(v);
+        if (net.bytes.length === 4 && net.bits % 8 === 0 && net.bits > 0) {
+          // Octet-aligned IPv4 networks as text prefixes (addresses are stored dotted-quad): LIKE costs a tenth of
+          // calling the function per row.
+          const octets = [...net.bytes.subarray(0, net.bits / 8)].join('.');
+          any.push(net.bits === 32 ? `${col} = ?` : `${col} LIKE ?`);
+          params.push(net.bits === 32 ? octets : `${octets}.%`);
+        } else {
+          any.push(`ip_in_cidr(${col}, ?)`);
+          params.push(v);
+        }
+      }
+    }
+    const sql = `(${any.join(' OR ')})`;
+    return op === '=' ? { sql, params } : { sql: `NOT coalesce(${sql}, 0)`, params };
+  }
   const vals: unknown[] = values.map((v) => {
     if (numeric) return number(v, def.kind, position);
     if (def.kind === 'enum') {
@@ -170,7 +216,7 @@ function compileColumns(def: FieldDef, op: FilterOp, values: string[], position:
       for (const v of vals) params.push(`%${escapeLike(String(v))}%`);
     } else if (op === '=' || op === '!=') {
       if (vals.length === 1) {
-        parts.push(def.kind === 'text' ? `${col} = ? COLLATE NOCASE` : `${col} = ?`);
+        parts.push(def.kind === 'text' || def.kind === 'ip' ? `${col} = ? COLLATE NOCASE` : `${col} = ?`);
       } else {
         parts.push(`${col} IN (${vals.map(() => '?').join(',')})`);
       }
@@ -192,15 +238,32 @@ function escapeLike(s: string): string {
 /** Compiles an expression for `table` (REQUEST_FILTER or FLOW_FILTER). */
 export function compileFilter(expr: string, table: FilterTable): CompiledFilter {
   const terms = parseFilter(expr);
-  if (terms.length === 0) return { where: '1', params: [], terms };
+  if (terms.length === 0) return { where: '1', params: [], terms, flowWhere: null, flowParams: [], rowWhere: '1', rowParams: [] };
   const parts: string[] = [];
   const params: unknown[] = [];
+  const flowParts: string[] = [];
+  const flowParams: unknown[] = [];
+  const rowParts: string[] = [];
+  const rowParams: unknown[] = [];
   for (const t of terms) {
-    const c = compileTerm(t, table);
+    const name = t.field === null ? null : table.aliases[t.field] ?? t.field;
+    const byAddress = name === 'service' && (t.op === '=' || t.op === '!=') && t.values.every((v) => serviceAddress(v) !== null);
+    // A service given by address compiles without the domain alternatives: the same rows, and flow-level.
+    const c = byAddress ? serviceMatch('ip_1', 'server_port', null)(t.op, t.values, t.position) : compileTerm(t, table);
     parts.push(c.sql);
     params.push(...c.params);
+    if (name !== null && table.flowFields?.includes(name) && (name !== 'service' || byAddress)) {
+      flowParts.push(c.sql);
+      flowParams.push(...c.params);
+    } else {
+      rowParts.push(c.sql);
+      rowParams.push(...c.params);
+    }
   }
-  return { where: parts.join(' AND '), params, terms };
+  return {
+    where: parts.join(' AND '), params, terms, flowWhere: flowParts.length ? flowParts.join(' AND ') : null, flowParams,
+    rowWhere: rowParts.length ? rowParts.join(' AND ') : '1', rowParams,
+  };
 }
 
 /**
@@ -223,17 +286,35 @@ function serviceMatch(ip: string, port: string, domain: string | null) {
         }
         continue;
       }
-      parts.push(`${ip} = ?`, `(${ip} || ':' || ${port}) = ?`);
-      params.push(v, v);
-      if (domain) {
-        const host = `rtrim(substr(${domain}, 1, instr(${domain} || ':', ':') - 1), '.')`;
-        parts.push(`${domain} = ? COLLATE NOCASE`, `${host} = ? COLLATE NOCASE`, `${domain} LIKE ? ESCAPE '\\'`);
-        params.push(v, v, `${escapeLike(v)}.%`);
+      const a = serviceAddress(v);
+      if (a !== null) {
+        if (a.port === null) {
+          parts.push(`${ip} = ?`);
+          params.push(a.ip);
+        } else {
+          parts.push(`(${ip} = ? AND ${port} = ?)`);
+          params.push(a.ip, a.port);
+        }
+        continue;
       }
+      if (!domain) throw new FilterError(`'${v}' is not an address (ip or ip:port)`, position);
+      const host = `rtrim(substr(${domain}, 1, instr(${domain} || ':', ':') - 1), '.')`;
+      parts.push(`${domain} = ? COLLATE NOCASE`, `${host} = ? COLLATE NOCASE`, `${domain} LIKE ? ESCAPE '\\'`);
+      params.push(v, v, `${escapeLike(v)}.%`);
     }
     const any = `(${parts.join(' OR ')})`;
     return op === '!=' || op === '!~' ? { sql: `NOT coalesce(${any}, 0)`, params } : { sql: any, params };
   };
+}
+
+/** A service written as an address: 10.0.0.5, 10.0.0.5:8080, fd00::5, [fd00::5]:8080; null for names. */
+export function serviceAddress(v: string): { ip: string; port: number | null } | null {
+  let m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(v);
+  if (m) return { ip: m[1].toLowerCase(), port: Number(m[2]) };
+  m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(v);
+  if (m) return { ip: m[1], port: m[2] === undefined ? null : Number(m[2]) };
+  if (/^[0-9a-fA-F:.]+$/.test(v) && v.includes(':') && ipBytes(v) !== null) return { ip: v.toLowerCase(), port: null };
+  return null;
 }
 
 /** `status=`: an HTTP-like code (numbers, 5xx) or a response_status class (ok, error, client_error, …). */
@@ -265,9 +346,9 @@ function statusMatch(op: FilterOp, values: string[], position: number): { sql: s
 export const REQUEST_FILTER: FilterTable = {
   fields: {
     service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', 'request_domain'), help: 'server address, host name or its first label' },
-    client: { kind: 'text', columns: ['ip_0'], help: 'client address' },
-    server: { kind: 'text', columns: ['ip_1'], help: 'server address' },
-    ip: { kind: 'text', columns: ['ip_0', 'ip_1'], help: 'either address' },
+    client: { kind: 'ip', columns: ['ip_0'], help: 'client address (or a network: 10.1.5.0/24)' },
+    server: { kind: 'ip', columns: ['ip_1'], help: 'server address (or a network: 10.1.5.0/24)' },
+    ip: { kind: 'ip', columns: ['ip_0', 'ip_1'], help: 'either address (or a network: 10.1.5.0/24)' },
     port: { kind: 'int', columns: ['server_port'], help: 'server port' },
     client_port: { kind: 'int', columns: ['client_port'], help: 'client port' },
     protocol: { kind: 'text', columns: ['l7_protocol'], help: 'HTTP, HTTP2, gRPC, DNS, MySQL, …' },
@@ -281,9 +362,9 @@ export const REQUEST_FILTER: FilterTable = {
     rrt: { kind: 'duration', columns: ['response_duration'], help: 'response time' },
     req_bytes: { kind: 'size', columns: ['request_length'], help: 'request length' },
     resp_bytes: { kind: 'size', columns: ['response_length'], help: 'response length' },
-    trace_id: { kind: 'text', columns: ['trace_id'], help: 'trace id' },
-    span_id: { kind: 'text', columns: ['span_id'], help: 'span id' },
-    request_id: { kind: 'text', columns: ['x_request_id_0', 'x_request_id_1'], help: 'X-Request-ID' },
+    trace_id: { kind: 'id', columns: ['trace_id'], help: 'trace id' },
+    span_id: { kind: 'id', columns: ['span_id'], help: 'span id' },
+    request_id: { kind: 'id', columns: ['x_request_id_0', 'x_request_id_1'], help: 'X-Request-ID' },
     flow_id: { kind: 'int', columns: ['flow_id'], help: 'the connection' },
     id: { kind: 'int', columns: ['id'], help: 'the record' },
     type: { kind: 'enum', columns: ['type'], values: ['session', 'request', 'response'], help: 'session, request (no response) or response' },
@@ -296,14 +377,15 @@ export const REQUEST_FILTER: FilterTable = {
     flow: 'flow_id', comm: 'process', server_port: 'port', error: 'exception',
   },
   text: ['request_resource', 'request_domain', 'endpoint', 'response_exception', 'response_result'],
+  flowFields: ['service', 'client', 'server', 'ip', 'port', 'client_port', 'flow_id'],
 };
 
 export const FLOW_FILTER: FilterTable = {
   fields: {
     service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', null), help: 'server address (ip or ip:port)' },
-    client: { kind: 'text', columns: ['ip_0'], help: 'client address' },
-    server: { kind: 'text', columns: ['ip_1'], help: 'server address' },
-    ip: { kind: 'text', columns: ['ip_0', 'ip_1'], help: 'either address' },
+    client: { kind: 'ip', columns: ['ip_0'], help: 'client address (or a network: 10.1.5.0/24)' },
+    server: { kind: 'ip', columns: ['ip_1'], help: 'server address (or a network: 10.1.5.0/24)' },
+    ip: { kind: 'ip', columns: ['ip_0', 'ip_1'], help: 'either address (or a network: 10.1.5.0/24)' },
     port: { kind: 'int', columns: ['server_port'], help: 'server port' },
     client_port: { kind: 'int', columns: ['client_port'], help: 'client port' },
     protocol: { kind: 'text', columns: ['protocol_name'], help: 'TCP, UDP, ICMP, …' },

@@ -1,8 +1,10 @@
 // Typed queries behind the app's views (overview, service map, request and flow logs, bundle info). Pure functions
 // over a read-only connection; times are µs since the epoch, ranges half-open [from, to).
 import { quantileFromBuckets, RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
+import { RRT_BUCKET_COLUMNS } from '../store/schema.js';
 import type { Db } from '../store/store.js';
 import { compileFilter, FLOW_FILTER, REQUEST_FILTER } from './filter.js';
+import { ipBytes } from './ip-functions.js';
 
 export interface TimeRange {
   from?: number | null;
@@ -27,19 +29,65 @@ function bounds(db: Db, range: TimeRange): { from: number; to: number } {
   return { from, to };
 }
 
-function histFromJson(json: string, into: number[]): void {
-  const h = JSON.parse(json) as Record<string, number> | number[];
-  if (Array.isArray(h)) {
-    for (let i = 0; i < h.length && i < into.length; i++) into[i] += h[i];
-  } else {
-    for (const k in h) {
-      const i = Number(k);
-      if (i >= 0 && i < into.length) into[i] += h[k];
-    }
-  }
+/**
+ * Which metric tables answer a range: the per-second ones up to MINUTE_TABLES_AFTER, the per-minute ones past it
+ * (metrics_app_node_1m, metrics_net_1m: ~60× fewer rows). `from` is aligned to the table's interval.
+ */
+export const MINUTE_TABLES_AFTER = 10 * 60_000_000;
+
+function tables(from: number, to: number): { app: string; net: string; step: number; from: number } {
+  const minute = to - from > MINUTE_TABLES_AFTER;
+  const step = minute ? 60_000_000 : 1_000_000;
+  return { app: minute ? '_metrics_app_node_1m' : '_metrics_app_1s', net: minute ? '_metrics_net_1m' : '_metrics_net_1s', step, from: Math.floor(from / step) * step };
 }
 
 const newHist = (): number[] => new Array<number>(RRT_BUCKET_COUNT).fill(0);
+
+/** Sums of one group of metrics_app rows (what SUMS selects). */
+type AppSums = Record<string, number | string | null>;
+
+/** The RED sums and the summed histogram, computed by SQLite over the rows of a group. */
+const SUMS = `sum(request) AS request, sum(response) AS response, sum(error) AS error, sum(client_error) AS client_error,
+  sum(server_error) AS server_error, sum(timeout) AS timeout, sum(rrt_sum) AS rrt_sum, sum(rrt_count) AS rrt_count, max(rrt_max) AS rrt_max,
+  ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}`;
+
+interface Acc {
+  requests: number;
+  responses: number;
+  errors: number;
+  clientErrors: number;
+  serverErrors: number;
+  timeouts: number;
+  rrtSum: number;
+  rrtCount: number;
+  rrtMax: number;
+  hist: number[];
+}
+
+const newAcc = (): Acc => ({ requests: 0, responses: 0, errors: 0, clientErrors: 0, serverErrors: 0, timeouts: 0, rrtSum: 0, rrtCount: 0, rrtMax: 0, hist: newHist() });
+
+function addSums(a: Acc, r: AppSums): Acc {
+  a.requests += Number(r.request ?? 0);
+  a.responses += Number(r.response ?? 0);
+  a.errors += Number(r.error ?? 0);
+  a.clientErrors += Number(r.client_error ?? 0);
+  a.serverErrors += Number(r.server_error ?? 0);
+  a.timeouts += Number(r.timeout ?? 0);
+  a.rrtSum += Number(r.rrt_sum ?? 0);
+  a.rrtCount += Number(r.rrt_count ?? 0);
+  const max = Number(r.rrt_max ?? 0);
+  if (max > a.rrtMax) a.rrtMax = max;
+  for (let i = 0; i < RRT_BUCKET_COLUMNS.length; i++) a.hist[i] += Number(r[RRT_BUCKET_COLUMNS[i]] ?? 0);
+  return a;
+}
+
+function totals(a: Acc): RedTotals {
+  return {
+    requests: a.requests, responses: a.responses, errors: a.errors, clientErrors: a.clientErrors, serverErrors: a.serverErrors, timeouts: a.timeouts,
+    rrtAvg: a.rrtCount > 0 ? Math.round(a.rrtSum / a.rrtCount) : null, rrtMax: a.rrtCount > 0 ? a.rrtMax : null,
+    rrtP50: quantileFromBuckets(0.5, a.hist, a.rrtMax), rrtP90: quantileFromBuckets(0.9, a.hist, a.rrtMax), rrtP99: quantileFromBuckets(0.99, a.hist, a.rrtMax),
+  };
+}
 
 export interface RedTotals {
   requests: number;
@@ -76,47 +124,23 @@ export interface NetworkHealth {
   rttMax: number | null;
 }
 
-function redFrom(rows: { request: number; response: number; error: number; client_error: number; server_error: number; timeout: number; rrt_sum: number; rrt_count: number; rrt_max: number; rrt_hist: string }[]): RedTotals {
-  const hist = newHist();
-  const t = { requests: 0, responses: 0, errors: 0, clientErrors: 0, serverErrors: 0, timeouts: 0, rrtSum: 0, rrtCount: 0, rrtMax: 0 };
-  for (const r of rows) {
-    t.requests += r.request;
-    t.responses += r.response;
-    t.errors += r.error;
-    t.clientErrors += r.client_error;
-    t.serverErrors += r.server_error;
-    t.timeouts += r.timeout;
-    t.rrtSum += r.rrt_sum;
-    t.rrtCount += r.rrt_count;
-    if (r.rrt_max > t.rrtMax) t.rrtMax = r.rrt_max;
-    histFromJson(r.rrt_hist, hist);
-  }
-  return {
-    requests: t.requests, responses: t.responses, errors: t.errors, clientErrors: t.clientErrors, serverErrors: t.serverErrors,
-    timeouts: t.timeouts, rrtAvg: t.rrtCount > 0 ? Math.round(t.rrtSum / t.rrtCount) : null, rrtMax: t.rrtCount > 0 ? t.rrtMax : null,
-    rrtP50: quantileFromBuckets(0.5, hist, t.rrtMax), rrtP90: quantileFromBuckets(0.9, hist, t.rrtMax), rrtP99: quantileFromBuckets(0.99, hist, t.rrtMax),
-  };
-}
-
-const APP_COLS = 'request, response, error, client_error, server_error, timeout, rrt_sum, rrt_count, rrt_max, rrt_hist';
-
 /** Totals over the range: RED from metrics_app_1s (server side, all endpoints), network health from metrics_net_1s. */
 export function overviewSummary(db: Db, range: TimeRange = {}): OverviewSummary {
   const { from, to } = bounds(db, range);
-  const appFrom = Math.floor(from / 1_000_000) * 1_000_000;
-  const rows = db.prepare(`SELECT ${APP_COLS} FROM _metrics_app_1s WHERE time >= ? AND time < ?`).all(appFrom, to) as Parameters<typeof redFrom>[0];
-  return { capture: captureRange(db), from, to, red: redFrom(rows), network: networkHealth(db, { from, to }) };
+  const t = tables(from, to);
+  const row = db.prepare(`SELECT ${SUMS} FROM ${t.app} WHERE time >= ? AND time < ?`).get(t.from, to) as AppSums;
+  return { capture: captureRange(db), from, to, red: totals(addSums(newAcc(), row)), network: networkHealth(db, { from, to }) };
 }
 
 export function networkHealth(db: Db, range: TimeRange = {}): NetworkHealth {
   const { from, to } = bounds(db, range);
-  const secFrom = Math.floor(from / 1_000_000) * 1_000_000;
+  const t = tables(from, to);
   const n = db.prepare(`SELECT coalesce(sum(packet_tx + packet_rx), 0) AS packets, coalesce(sum(byte_tx + byte_rx), 0) AS bytes,
       coalesce(sum(retrans_tx + retrans_rx), 0) AS retransmissions, coalesce(sum(resets), 0) AS resets,
       coalesce(sum(setup_failures), 0) AS setupFailures, coalesce(sum(timeouts), 0) AS timeouts,
       coalesce(sum(zero_win_tx + zero_win_rx), 0) AS zeroWindows, sum(rtt_sum) AS rttSum, sum(rtt_count) AS rttCount,
       max(CASE WHEN rtt_count > 0 THEN rtt_max END) AS rttMax, coalesce(sum(new_flow), 0) AS flows
-    FROM _metrics_net_1s WHERE time >= ? AND time < ?`).get(secFrom, to) as Record<string, number | null>;
+    FROM ${t.net} WHERE time >= ? AND time < ?`).get(t.from, to) as Record<string, number | null>;
   const rttCount = Number(n.rttCount ?? 0);
   return {
     flows: Number(n.flows), packets: Number(n.packets), bytes: Number(n.bytes), retransmissions: Number(n.retransmissions),
@@ -140,28 +164,32 @@ export interface TimelinePoint {
 export function overviewTimeline(db: Db, range: TimeRange = {}, points = 300): { interval: number; points: TimelinePoint[] } {
   const { from, to } = bounds(db, range);
   const span = Math.max(1, to - from);
-  const interval = Math.max(1, Math.ceil(span / 1_000_000 / Math.max(1, points))) * 1_000_000;
+  const t = tables(from, to);
+  // Intervals are whole steps of the table read (seconds, or minutes for long ranges).
+  const interval = Math.max(1, Math.ceil(span / t.step / Math.max(1, points))) * t.step;
   const start = Math.floor(from / interval) * interval;
   const byTime = new Map<number, TimelinePoint>();
-  const point = (t: number): TimelinePoint => {
-    let p = byTime.get(t);
+  const point = (time: number): TimelinePoint => {
+    let p = byTime.get(time);
     if (!p) {
-      p = { time: t, requests: 0, errors: 0, timeouts: 0, rrtMax: 0, bytes: 0, retransmissions: 0, resets: 0 };
-      byTime.set(t, p);
+      p = { time, requests: 0, errors: 0, timeouts: 0, rrtMax: 0, bytes: 0, retransmissions: 0, resets: 0 };
+      byTime.set(time, p);
     }
     return p;
   };
-  const app = db.prepare(`SELECT ? + ((time - ?) / ?) * ? AS t, sum(request) AS requests, sum(error) AS errors, sum(timeout) AS timeouts,
-      max(rrt_max) AS rrtMax FROM _metrics_app_1s WHERE time >= ? AND time < ? GROUP BY t`)
+  // Parameters bind as REAL: the slot arithmetic is cast back to integers.
+  const slot = `CAST(? + CAST((time - ?) / ? AS INTEGER) * ? AS INTEGER)`;
+  const app = db.prepare(`SELECT ${slot} AS t, sum(request) AS requests, sum(error) AS errors, sum(timeout) AS timeouts,
+      max(rrt_max) AS rrtMax FROM ${t.app} WHERE time >= ? AND time < ? GROUP BY t`)
     .all(start, start, interval, interval, start, to) as { t: number; requests: number; errors: number; timeouts: number; rrtMax: number }[];
   for (const r of app) Object.assign(point(r.t), { requests: r.requests, errors: r.errors, timeouts: r.timeouts, rrtMax: r.rrtMax });
-  const net = db.prepare(`SELECT ? + ((time - ?) / ?) * ? AS t, sum(byte_tx + byte_rx) AS bytes, sum(retrans_tx + retrans_rx) AS retransmissions,
-      sum(resets) AS resets FROM _metrics_net_1s WHERE time >= ? AND time < ? GROUP BY t`)
+  const net = db.prepare(`SELECT ${slot} AS t, sum(byte_tx + byte_rx) AS bytes, sum(retrans_tx + retrans_rx) AS retransmissions,
+      sum(resets) AS resets FROM ${t.net} WHERE time >= ? AND time < ? GROUP BY t`)
     .all(start, start, interval, interval, start, to) as { t: number; bytes: number; retransmissions: number; resets: number }[];
   for (const r of net) Object.assign(point(r.t), { bytes: r.bytes, retransmissions: r.retransmissions, resets: r.resets });
   // Every interval present (zeros where nothing happened), so charts keep a true time axis.
   const out: TimelinePoint[] = [];
-  for (let t = start; t < to; t += interval) out.push(byTime.get(t) ?? point(t));
+  for (let x = start; x < to; x += interval) out.push(byTime.get(x) ?? point(x));
   return { interval, points: out };
 }
 
@@ -189,38 +217,35 @@ export interface ServiceRed {
 /** RED per server (ip, port, protocol) over the range, busiest first. */
 export function overviewServices(db: Db, range: TimeRange = {}, sparkPoints = 30): { sparkInterval: number; services: ServiceRed[] } {
   const { from, to } = bounds(db, range);
-  const secFrom = Math.floor(from / 1_000_000) * 1_000_000;
-  const sparkInterval = Math.max(1, Math.ceil((to - secFrom) / 1_000_000 / sparkPoints)) * 1_000_000;
-  const rows = db.prepare(`SELECT ip_1, server_port, l7_protocol, time, ${APP_COLS} FROM _metrics_app_1s WHERE time >= ? AND time < ?`)
-    .all(secFrom, to) as ({ ip_1: string; server_port: number; l7_protocol: string; time: number } & Parameters<typeof redFrom>[0][number])[];
-  const groups = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const k = `${r.ip_1}|${r.server_port}|${r.l7_protocol}`;
-    let g = groups.get(k);
-    if (!g) {
-      g = [];
-      groups.set(k, g);
-    }
-    g.push(r);
-  }
-  const seconds = Math.max(1, (to - from) / 1_000_000);
+  const t = tables(from, to);
+  const secFrom = t.from;
+  const sparkInterval = Math.max(1, Math.ceil((to - secFrom) / t.step / sparkPoints)) * t.step;
   const nSpark = Math.max(1, Math.ceil((to - secFrom) / sparkInterval));
+  // One pass in SQLite: sums per service and sparkline slot; the slots of a service are then added up here.
+  const rows = db.prepare(`SELECT ip_1, server_port, l7_protocol, min(CAST((time - ?) / ? AS INTEGER), ?) AS k, ${SUMS} FROM ${t.app}
+      WHERE time >= ? AND time < ? GROUP BY ip_1, server_port, l7_protocol, k`)
+    .all(secFrom, sparkInterval, nSpark - 1, secFrom, to) as (AppSums & { ip_1: string; server_port: number; l7_protocol: string; k: number })[];
+  const seconds = Math.max(1, (to - from) / 1_000_000);
+  const groups = new Map<string, { ip: string; port: number; protocol: string; acc: Acc; spark: number[]; sparkErrors: number[] }>();
+  for (const r of rows) {
+    const key = `${r.ip_1}|${r.server_port}|${r.l7_protocol}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { ip: r.ip_1, port: r.server_port, protocol: r.l7_protocol, acc: newAcc(), spark: new Array<number>(nSpark).fill(0), sparkErrors: new Array<number>(nSpark).fill(0) };
+      groups.set(key, g);
+    }
+    addSums(g.acc, r);
+    g.spark[r.k] += Number(r.request);
+    g.sparkErrors[r.k] += Number(r.error);
+  }
   const services: ServiceRed[] = [];
   for (const g of groups.values()) {
-    const t = redFrom(g);
-    const spark = new Array<number>(nSpark).fill(0);
-    const sparkErrors = new Array<number>(nSpark).fill(0);
-    for (const r of g) {
-      const i = Math.min(nSpark - 1, Math.floor((r.time - secFrom) / sparkInterval));
-      spark[i] += r.request;
-      sparkErrors[i] += r.error;
-    }
-    const { ip_1: ip, server_port: port, l7_protocol: protocol } = g[0];
+    const tot = totals(g.acc);
     services.push({
-      service: serviceId(ip, port), ip, port, protocol, requests: t.requests,
-      rps: Math.round((100 * t.requests) / seconds) / 100, errors: t.errors,
-      errorPct: t.requests > 0 ? Math.round((10000 * t.errors) / t.requests) / 100 : 0, timeouts: t.timeouts,
-      rrtP50: t.rrtP50, rrtP90: t.rrtP90, rrtP99: t.rrtP99, rrtMax: t.rrtMax, spark, sparkErrors,
+      service: serviceId(g.ip, g.port), ip: g.ip, port: g.port, protocol: g.protocol, requests: tot.requests,
+      rps: Math.round((100 * tot.requests) / seconds) / 100, errors: tot.errors,
+      errorPct: tot.requests > 0 ? Math.round((10000 * tot.errors) / tot.requests) / 100 : 0, timeouts: tot.timeouts,
+      rrtP50: tot.rrtP50, rrtP90: tot.rrtP90, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax, spark: g.spark, sparkErrors: g.sparkErrors,
     });
   }
   services.sort((a, b) => b.requests - a.requests || a.service.localeCompare(b.service));
@@ -243,25 +268,17 @@ export interface EndpointRed {
 /** Endpoints ranked by errors (then timeouts, then p99) over the range. */
 export function topEndpoints(db: Db, range: TimeRange = {}, limit = 10, by: 'errors' | 'latency' = 'errors'): EndpointRed[] {
   const { from, to } = bounds(db, range);
-  const secFrom = Math.floor(from / 1_000_000) * 1_000_000;
-  const rows = db.prepare(`SELECT ip_1, server_port, l7_protocol, endpoint, ${APP_COLS} FROM _metrics_app_1s WHERE time >= ? AND time < ?`)
-    .all(secFrom, to) as ({ ip_1: string; server_port: number; l7_protocol: string; endpoint: string } & Parameters<typeof redFrom>[0][number])[];
-  const groups = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const k = `${r.ip_1}|${r.server_port}|${r.l7_protocol}|${r.endpoint}`;
-    let g = groups.get(k);
-    if (!g) {
-      g = [];
-      groups.set(k, g);
-    }
-    g.push(r);
-  }
+  const t = tables(from, to);
+  const secFrom = t.from;
+  const rows = db.prepare(`SELECT ip_1, server_port, l7_protocol, endpoint, ${SUMS} FROM ${t.app} WHERE time >= ? AND time < ?
+      GROUP BY ip_1, server_port, l7_protocol, endpoint`)
+    .all(secFrom, to) as (AppSums & { ip_1: string; server_port: number; l7_protocol: string; endpoint: string })[];
   const out: EndpointRed[] = [];
-  for (const g of groups.values()) {
-    const t = redFrom(g);
+  for (const r of rows) {
+    const tot = totals(addSums(newAcc(), r));
     out.push({
-      ip: g[0].ip_1, port: g[0].server_port, protocol: g[0].l7_protocol, endpoint: g[0].endpoint, requests: t.requests, errors: t.errors,
-      errorPct: t.requests > 0 ? Math.round((10000 * t.errors) / t.requests) / 100 : 0, timeouts: t.timeouts, rrtP99: t.rrtP99, rrtMax: t.rrtMax,
+      ip: r.ip_1, port: r.server_port, protocol: r.l7_protocol, endpoint: r.endpoint, requests: tot.requests, errors: tot.errors,
+      errorPct: tot.requests > 0 ? Math.round((10000 * tot.errors) / tot.requests) / 100 : 0, timeouts: tot.timeouts, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax,
     });
   }
   if (by === 'errors') out.sort((a, b) => b.errors - a.errors || b.timeouts - a.timeouts || (b.rrtP99 ?? 0) - (a.rrtP99 ?? 0));
@@ -270,15 +287,18 @@ export function topEndpoints(db: Db, range: TimeRange = {}, limit = 10, by: 'err
 }
 
 export interface MapNode {
-  /** A server is `ip:port` (a service), a client its address. */
+  /** A service is `ip:port`, a client its address, a client group its network (10.1.5.0/24). */
   id: string;
   label: string;
-  kind: 'service' | 'client';
+  kind: 'service' | 'client' | 'clients';
+  /** The address (services, clients) or the network (client groups). */
   ip: string;
   /** Requests it served (app layer) / bytes it received (network layer). */
   served: number;
   errors: number;
   group: string;
+  /** Client groups: how many client addresses are in it. */
+  members?: number;
 }
 
 export interface MapEdge {
@@ -298,79 +318,126 @@ export interface MapEdge {
   flows: number;
 }
 
+/** Past this many client addresses that are not services themselves, clients are drawn per network. */
+export const MAP_MAX_CLIENT_NODES = 50;
+
+
 /**
  * Service map over the range. App layer: client → server edges from metrics_app_1m (requests, errors, p99); network
- * layer: from metrics_net_1s (bytes, RTT, retransmissions). Nodes are addresses until tags exist (issue 5).
+ * layer: from metrics_net_1s (bytes, RTT, retransmissions). A service is an address and port that served; a client
+ * address that is itself one service's address is drawn as that service (service → service calls), other clients
+ * as themselves, or per network past MAP_MAX_CLIENT_NODES of them. Tags name them once they exist (issue 5).
  */
 export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'network' = 'app'): { nodes: MapNode[]; edges: MapEdge[] } {
   const { from, to } = bounds(db, range);
   const seconds = Math.max(1, (to - from) / 1_000_000);
-  const edges = new Map<string, MapEdge>();
-  const hists = new Map<string, { hist: number[]; max: number }>();
-  const edge = (client: string, server: string, port: number, protocol: string): MapEdge => {
-    const target = serviceId(server, port);
-    const id = `${client}>${target}/${protocol}`;
-    let e = edges.get(id);
-    if (!e) {
-      e = { id, source: client, target, port, protocol, requests: 0, rps: 0, errors: 0, errorPct: 0, rrtP99: null, bytes: 0, rttAvg: null, retransmissions: 0, flows: 0 };
-      edges.set(id, e);
-    }
-    return e;
-  };
-  if (layer === 'app') {
-    const minFrom = Math.floor(from / 60_000_000) * 60_000_000;
-    const rows = db.prepare(`SELECT ip_0, ip_1, server_port, l7_protocol, sum(request) AS request, sum(error) AS error, max(rrt_max) AS rrt_max,
-        group_concat(rrt_hist, '|') AS hists FROM _metrics_app_1m WHERE time >= ? AND time < ? GROUP BY ip_0, ip_1, server_port, l7_protocol`)
-      .all(minFrom, to) as { ip_0: string; ip_1: string; server_port: number; l7_protocol: string; request: number; error: number; rrt_max: number; hists: string }[];
-    for (const r of rows) {
-      const e = edge(r.ip_0, r.ip_1, r.server_port, r.l7_protocol);
-      e.requests += r.request;
-      e.errors += r.error;
-      let h = hists.get(e.id);
-      if (!h) {
-        h = { hist: newHist(), max: 0 };
-        hists.set(e.id, h);
-      }
-      for (const j of r.hists.split('|')) histFromJson(j, h.hist);
-      if (r.rrt_max > h.max) h.max = r.rrt_max;
-    }
-    for (const e of edges.values()) {
-      const h = hists.get(e.id);
-      e.rrtP99 = h ? quantileFromBuckets(0.99, h.hist, h.max) : null;
-      e.errorPct = e.requests > 0 ? Math.round((10000 * e.errors) / e.requests) / 100 : 0;
-      e.rps = Math.round((100 * e.requests) / seconds) / 100;
-    }
-  } else {
-    const secFrom = Math.floor(from / 1_000_000) * 1_000_000;
-    const rows = db.prepare(`SELECT ip_0, ip_1, server_port, protocol, sum(byte_tx + byte_rx) AS bytes, sum(rtt_sum) AS rtt_sum, sum(rtt_count) AS rtt_count,
-        sum(retrans_tx + retrans_rx) AS retrans, sum(new_flow) AS flows FROM _metrics_net_1s WHERE time >= ? AND time < ?
-        GROUP BY ip_0, ip_1, server_port, protocol`)
-      .all(secFrom, to) as { ip_0: string; ip_1: string; server_port: number; protocol: number; bytes: number; rtt_sum: number; rtt_count: number; retrans: number; flows: number }[];
-    for (const r of rows) {
-      const e = edge(r.ip_0, r.ip_1, r.server_port, r.protocol === 6 ? 'TCP' : r.protocol === 17 ? 'UDP' : String(r.protocol));
-      e.bytes += r.bytes;
-      e.retransmissions += r.retrans;
-      e.flows += r.flows;
-      e.rttAvg = r.rtt_count > 0 ? Math.round(r.rtt_sum / r.rtt_count) : e.rttAvg;
-    }
+  const t = tables(from, to);
+  // Edges per client → server: application layer from the per-minute edge table, network layer from net metrics.
+  const table = layer === 'app' ? '_metrics_app_1m' : t.net;
+  const tFrom = layer === 'app' ? Math.floor(from / 60_000_000) * 60_000_000 : t.from;
+  const proto = layer === 'app' ? 'l7_protocol' : 'protocol';
+  // Services by address: a client address that is exactly one service's is that service (unless it calls itself).
+  const servers = db.prepare(`SELECT DISTINCT ip_1, server_port FROM ${table} WHERE time >= ? AND time < ?`).raw().all(tFrom, to) as [string, number][];
+  const servicesByIp = new Map<string, string[]>();
+  for (const [ip, port] of servers) {
+    const l = servicesByIp.get(ip);
+    if (l) l.push(serviceId(ip, port));
+    else servicesByIp.set(ip, [serviceId(ip, port)]);
   }
+  const asService = (client: string, target: string): string | null => {
+    const svc = servicesByIp.get(client);
+    return svc?.length === 1 && svc[0] !== target ? svc[0] : null;
+  };
+  const clients = db.prepare(`SELECT DISTINCT ip_0 FROM ${table} WHERE time >= ? AND time < ?`).pluck().all(tFrom, to) as string[];
+  let plain = 0;
+  for (const c of clients) if ((servicesByIp.get(c)?.length ?? 0) !== 1) plain++;
+  const grouped = plain > MAP_MAX_CLIENT_NODES;
   const nodes = new Map<string, MapNode>();
   const node = (id: string, ip: string, kind: MapNode['kind']): MapNode => {
     let n = nodes.get(id);
     if (!n) {
-      n = { id, label: id, kind, ip, served: 0, errors: 0, group: groupOf(ip) };
+      n = { id, label: id, kind, ip, served: 0, errors: 0, group: kind === 'clients' ? ip : groupOf(ip) };
       nodes.set(id, n);
-    }
+    } else if (kind === 'service') n.kind = 'service';
     return n;
   };
-  for (const e of edges.values()) {
-    node(e.source, e.source, 'client');
-    const t = node(e.target, e.target.slice(0, e.target.lastIndexOf(':')).replace(/^\[|\]$/g, ''), 'service');
-    t.kind = 'service';
-    t.served += layer === 'app' ? e.requests : e.bytes;
-    t.errors += e.errors;
+  const members = new Map<string, Set<string>>();
+  const sourceOf = (client: string, target: string): MapNode => {
+    const svc = asService(client, target);
+    if (svc !== null) return node(svc, client, 'service');
+    if (!grouped) return node(client, client, 'client');
+    const net = groupOf(client);
+    let m = members.get(net);
+    if (!m) {
+      m = new Set();
+      members.set(net, m);
+    }
+    m.add(client);
+    return node(net, net, 'clients');
+  };
+  type Acc = MapEdge & { hist: number[]; rrtMax: number; rttSum: number; rttCount: number };
+  const edges = new Map<string, Acc>();
+  // SQLite groups the rows by the node each client address is drawn as (a function of this call), so that only one row
+  // per edge comes back: materialising every client → server row cost seconds on 1M requests.
+  // Per call of the function: a client that is not one service's address is drawn the same whatever it calls.
+  const plainSource = new Map<string, string>();
+  db.function('rewind_map_source', { deterministic: true }, (client: unknown, server: unknown, port: unknown) => {
+    const c = client as string;
+    const known = plainSource.get(c);
+    if (known !== undefined) return known;
+    if (servicesByIp.get(c)?.length === 1) return sourceOf(c, serviceId(server as string, port as number)).id;
+    const id = sourceOf(c, '').id;
+    plainSource.set(c, id);
+    return id;
+  });
+  const aggs = layer === 'app'
+    ? `sum(request), sum(error), max(rrt_max), ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c})`).join(', ')}`
+    : 'sum(byte_tx + byte_rx), sum(rtt_sum), sum(rtt_count), sum(retrans_tx + retrans_rx), sum(new_flow)';
+  const rows = db.prepare(`SELECT rewind_map_source(ip_0, ip_1, server_port) AS src, ip_1, server_port, ${proto}, ${aggs}
+      FROM ${table} WHERE time >= ? AND time < ? GROUP BY src, ip_1, server_port, ${proto}`).raw().all(tFrom, to) as unknown[][];
+  const NB = RRT_BUCKET_COLUMNS.length;
+  for (const r of rows) {
+    const target = serviceId(r[1] as string, r[2] as number);
+    node(target, r[1] as string, 'service');
+    const protocol = layer === 'app' ? String(r[3]) : r[3] === 6 ? 'TCP' : r[3] === 17 ? 'UDP' : String(r[3]);
+    const id = `${r[0] as string}>${target}/${protocol}`;
+    let e = edges.get(id);
+    if (e === undefined) {
+      e = { id, source: r[0] as string, target, port: r[2] as number, protocol, requests: 0, rps: 0, errors: 0, errorPct: 0, rrtP99: null, bytes: 0,
+        rttAvg: null, retransmissions: 0, flows: 0, hist: newHist(), rrtMax: 0, rttSum: 0, rttCount: 0 };
+      edges.set(id, e);
+    }
+    if (layer === 'app') {
+      e.requests += r[4] as number;
+      e.errors += r[5] as number;
+      if ((r[6] as number) > e.rrtMax) e.rrtMax = r[6] as number;
+      for (let i = 0; i < NB; i++) e.hist[i] += r[7 + i] as number;
+    } else {
+      e.bytes += r[4] as number;
+      e.rttSum += r[5] as number;
+      e.rttCount += r[6] as number;
+      e.retransmissions += r[7] as number;
+      e.flows += r[8] as number;
+    }
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+  const out: MapEdge[] = [];
+  for (const e of edges.values()) {
+    const { hist, rrtMax, rttSum, rttCount, ...edge } = e;
+    edge.rrtP99 = layer === 'app' ? quantileFromBuckets(0.99, hist, rrtMax) : null;
+    edge.errorPct = edge.requests > 0 ? Math.round((10000 * edge.errors) / edge.requests) / 100 : 0;
+    edge.rps = Math.round((100 * edge.requests) / seconds) / 100;
+    edge.rttAvg = rttCount > 0 ? Math.round(rttSum / rttCount) : null;
+    out.push(edge);
+    const tn = nodes.get(edge.target) as MapNode;
+    tn.served += layer === 'app' ? edge.requests : edge.bytes;
+    tn.errors += edge.errors;
+  }
+  for (const [id, m] of members) {
+    const n = nodes.get(id) as MapNode;
+    n.members = m.size;
+    n.label = `${id} (${m.size} clients)`;
+  }
+  return { nodes: [...nodes.values()], edges: out };
 }
 
 /** A server as the map and the filters name it: ip:port ([ip]:port for IPv6). */
@@ -380,9 +447,11 @@ export function serviceId(ip: string, port: number): string {
 
 /** Without tags, addresses group by their /24 (IPv4) or /64 (IPv6) network. */
 function groupOf(ip: string): string {
-  if (ip.includes(':')) return `${ip.split(':').slice(0, 4).join(':')}::/64`;
-  const p = ip.split('.');
-  return p.length === 4 ? `${p[0]}.${p[1]}.${p[2]}.0/24` : ip;
+  const b = ipBytes(ip);
+  if (b === null) return ip;
+  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.0/24`;
+  const g = [0, 2, 4, 6].map((i) => b.readUInt16BE(i).toString(16));
+  return `${g.join(':')}::/64`;
 }
 
 export interface Page<T> {
@@ -417,15 +486,27 @@ export const FLOW_LOG_COLUMNS = [
 
 const MAX_PAGE = 1000;
 
-function page(db: Db, view: string, columns: readonly string[], q: LogQuery, table: typeof REQUEST_FILTER, timeColumn: string, defaultSort: string): Page<unknown[]> {
+function page(db: Db, view: string, columns: readonly string[], q: LogQuery, table: typeof REQUEST_FILTER, timeColumn: string, defaultSort: string, flowTable: string | null = null): Page<unknown[]> {
   const t0 = performance.now();
   const f = compileFilter(q.filter ?? '', table);
+  let where0 = f.where;
+  let params0 = f.params;
+  if (flowTable !== null && f.flowWhere !== null) {
+    // Few matching flows: their rows through the flow_id index (then sorted), instead of walking the whole time index
+    // for rare matches. Many: the time index with LIMIT finds a page sooner.
+    const flows = db.prepare(`SELECT count(*) FROM ${flowTable}`).pluck().get() as number;
+    const matched = db.prepare(`SELECT count(*) FROM ${flowTable} WHERE ${f.flowWhere}`).pluck().get(...f.flowParams) as number;
+    if (matched <= Math.max(2000, flows / 20)) {
+      where0 = `flow_id IN (SELECT flow_id FROM ${flowTable} WHERE ${f.flowWhere}) AND ${f.rowWhere}`;
+      params0 = [...f.flowParams, ...f.rowParams];
+    }
+  }
   const sort = q.sort ?? defaultSort;
   if (!columns.includes(sort)) throw new RangeError(`cannot sort by '${sort}' (columns: ${columns.join(', ')})`);
   const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(q.limit ?? 100)));
   const offset = Math.max(0, Math.floor(q.offset ?? 0));
-  const where = [f.where];
-  const params = [...f.params];
+  const where = [where0];
+  const params = [...params0];
   if (q.from != null) {
     where.push(`${timeColumn} >= ?`);
     params.push(q.from);
@@ -445,7 +526,7 @@ function page(db: Db, view: string, columns: readonly string[], q: LogQuery, tab
 
 /** One page of l7_flow_log, filtered (filter.ts syntax) and sorted (default: time ascending). */
 export function requestLog(db: Db, q: LogQuery = {}): Page<unknown[]> {
-  return page(db, 'l7_flow_log', REQUEST_LOG_COLUMNS, q, REQUEST_FILTER, 'start_time', 'start_time');
+  return page(db, 'l7_flow_log', REQUEST_LOG_COLUMNS, q, REQUEST_FILTER, 'start_time', 'start_time', '_l7_flow');
 }
 
 /** One page of l4_flow_log. */

@@ -1,5 +1,6 @@
 // Incident report over a Rewind database: capture overview, top talkers, failed and slow connections, retransmission hot spots.
-import { quantileFromBuckets, RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
+import { quantileFromBuckets } from '../l7/app-metrics.js';
+import { RRT_BUCKET_COLUMNS } from '../store/schema.js';
 import type { Db } from '../store/store.js';
 
 export interface ReportOptions {
@@ -57,35 +58,22 @@ export interface RedRow {
   rrt_max: number;
 }
 
-/** Endpoint RED rows merged over the whole capture from the per-minute histograms. */
+/** Endpoint RED rows over the whole capture: per-minute rows summed in SQL, percentiles from the summed histogram. */
 function redRows(db: Db): RedRow[] {
-  const rows = db.prepare(`SELECT l7_protocol, ip_1, server_port, endpoint, request, error, timeout, rrt_max, rrt_hist FROM _metrics_app_1m`)
-    .all() as { l7_protocol: string; ip_1: string; server_port: number; endpoint: string; request: number; error: number; timeout: number; rrt_max: number; rrt_hist: string }[];
-  const acc = new Map<string, { row: RedRow; hist: number[] }>();
-  for (const r of rows) {
-    const key = `${r.l7_protocol}|${r.ip_1}|${r.server_port}|${r.endpoint}`;
-    let a = acc.get(key);
-    if (!a) {
-      a = {
-        row: { l7_protocol: r.l7_protocol, server: r.ip_1, server_port: r.server_port, endpoint: r.endpoint, requests: 0, errors: 0, error_pct: 0, timeouts: 0, rrt_p50: null, rrt_p90: null, rrt_p99: null, rrt_max: 0 },
-        hist: new Array<number>(RRT_BUCKET_COUNT).fill(0),
-      };
-      acc.set(key, a);
-    }
-    a.row.requests += r.request;
-    a.row.errors += r.error;
-    a.row.timeouts += r.timeout;
-    if (r.rrt_max > a.row.rrt_max) a.row.rrt_max = r.rrt_max;
-    const h = JSON.parse(r.rrt_hist) as Record<string, number>;
-    for (const [i, n] of Object.entries(h)) if (Number(i) < a.hist.length) a.hist[Number(i)] += n;
-  }
-  return [...acc.values()].map(({ row, hist }) => ({
-    ...row,
-    error_pct: row.requests > 0 ? Math.round((10000 * row.errors) / row.requests) / 100 : 0,
-    rrt_p50: quantileFromBuckets(0.5, hist, row.rrt_max),
-    rrt_p90: quantileFromBuckets(0.9, hist, row.rrt_max),
-    rrt_p99: quantileFromBuckets(0.99, hist, row.rrt_max),
-  }));
+  const rows = db.prepare(`SELECT l7_protocol, ip_1, server_port, endpoint, sum(request) AS request, sum(error) AS error, sum(timeout) AS timeout,
+      max(rrt_max) AS rrt_max, ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
+    FROM _metrics_app_1m GROUP BY l7_protocol, ip_1, server_port, endpoint`).all() as Record<string, number | string>[];
+  return rows.map((r) => {
+    const hist = RRT_BUCKET_COLUMNS.map((c) => Number(r[c] ?? 0));
+    const requests = Number(r.request);
+    const errors = Number(r.error);
+    const max = Number(r.rrt_max);
+    return {
+      l7_protocol: String(r.l7_protocol), server: String(r.ip_1), server_port: Number(r.server_port), endpoint: String(r.endpoint), requests, errors,
+      error_pct: requests > 0 ? Math.round((10000 * errors) / requests) / 100 : 0, timeouts: Number(r.timeout),
+      rrt_p50: quantileFromBuckets(0.5, hist, max), rrt_p90: quantileFromBuckets(0.9, hist, max), rrt_p99: quantileFromBuckets(0.99, hist, max), rrt_max: max,
+    };
+  });
 }
 
 const FAILED = `('client-reset','server-reset','client-syn-repeat','server-synack-repeat','server-reset-on-syn','client-reset-on-setup','timeout','client-half-close','server-half-close')`;

@@ -2,6 +2,7 @@
 // metrics_app_1m per client → server endpoint edge. Runs where the rows are inserted (the writer thread on
 // imports), so the importing thread only builds the rows.
 import { AppMetricsAggregator, quantileFromBuckets } from '../l7/app-metrics.js';
+import { RRT_BUCKET_COLUMNS } from './schema.js';
 import type { AppMetricsRow, AppSample } from '../l7/app-metrics.js';
 
 export type { AppSample };
@@ -9,22 +10,13 @@ export type { AppSample };
 /** Columns of _metrics_app_1s / _metrics_app_1m written by the rollup. */
 export const APP_COLUMNS = ['time', 'observation_point_id', 'ip_0', 'ip_1', 'server_port', 'l7_protocol', 'endpoint', 'request',
   'response', 'error', 'client_error', 'server_error', 'timeout', 'rrt_sum', 'rrt_count', 'rrt_max', 'rrt_p50', 'rrt_p90', 'rrt_p99',
-  'rrt_hist'] as const;
+  ...RRT_BUCKET_COLUMNS] as readonly string[];
 
 /** Values of one metrics_app row in APP_COLUMNS order. */
 export function appRowValues(m: AppMetricsRow): unknown[] {
   return [m.time, m.observationPointId, m.ip0, m.ip1, m.serverPort, m.l7Protocol, m.endpoint, m.request, m.response, m.error,
     m.clientError, m.serverError, m.timeout, m.rrtSum, m.rrtCount, m.rrtMax, quantileFromBuckets(0.5, m.buckets, m.rrtMax),
-    quantileFromBuckets(0.9, m.buckets, m.rrtMax), quantileFromBuckets(0.99, m.buckets, m.rrtMax), sparseHistogram(m.buckets)];
-}
-
-/** Histogram as sparse JSON {"bucket":count}: most rows hold a handful of samples. */
-export function sparseHistogram(buckets: readonly number[]): string {
-  let out = '';
-  for (let i = 0; i < buckets.length; i++) {
-    if (buckets[i] !== 0) out += `${out ? ',' : ''}"${i}":${buckets[i]}`;
-  }
-  return `{${out}}`;
+    quantileFromBuckets(0.9, m.buckets, m.rrtMax), quantileFromBuckets(0.99, m.buckets, m.rrtMax), ...m.buckets];
 }
 
 export class AppRollup {

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import { AppRollup } from './app-rollup.js';
 import type { AppSample } from './app-rollup.js';
+import { quantileFromBuckets } from '../l7/app-metrics.js';
 import { L7_TYPES, RESPONSE_STATUSES } from './l7-codes.js';
 
 export interface BatchTable {
@@ -20,14 +21,20 @@ export interface RollupLayout {
   record: { flowId: number; l7Protocol: number; type: number; endpoint: number; responseStatus: number; startTime: number; responseDuration: number };
 }
 
-/** metrics_net_1m from metrics_net_1s rows as they are inserted (both tables have the same columns). */
-export interface NetMinuteConfig {
-  net1s: number;
-  net1m: number;
+/**
+ * A per-minute table rolled up from a per-second one as its rows are inserted (metrics_net_1m from metrics_net_1s,
+ * metrics_app_node_1m from metrics_app_1s): rows of one key and minute add up their sums and take the larger maxima.
+ * Both tables have the same columns.
+ */
+export interface MinuteRollupConfig {
+  from: number;
+  to: number;
   time: number;
   keys: number[];
   sums: number[];
   maxes: number[];
+  /** Percentile columns recomputed from the summed histogram when the row is written. */
+  quantiles?: { p50: number; p90: number; p99: number; buckets: number[]; max: number };
 }
 
 /** Which tables the rollup reads and writes (indexes into the table list). */
@@ -39,7 +46,65 @@ export interface RollupConfig {
   layout: RollupLayout;
   /** L7 protocol names by id (more are looked up in _l7_protocols). */
   protocols: Record<number, string>;
-  netMinute: NetMinuteConfig;
+  minutes: MinuteRollupConfig[];
+}
+
+/** Rows of the same key and minute merged; a minute is written once rows two minutes newer arrive, or at the end. */
+class MinuteRollup {
+  private rows = new Map<string, unknown[]>();
+  private newest = -Infinity;
+
+  constructor(private readonly cfg: MinuteRollupConfig, private readonly write: (row: unknown[]) => void) {}
+
+  add(v: readonly unknown[], o: number, width: number): void {
+    const c = this.cfg;
+    const minute = Math.floor((v[o + c.time] as number) / 60_000_000) * 60_000_000;
+    if (minute > this.newest) {
+      this.newest = minute;
+      // Per-second rows arrive in time order up to a few seconds (the rollups' lag): the minute before stays open.
+      this.flushBefore(minute - 60_000_000);
+    }
+    let key = String(minute);
+    for (const k of c.keys) key += `\u0000${String(v[o + k])}`;
+    const m = this.rows.get(key);
+    if (m === undefined) {
+      // The minute's row starts as a copy of its first second (the batch array is reused).
+      const row = v.slice(o, o + width);
+      row[c.time] = minute;
+      this.rows.set(key, row);
+      return;
+    }
+    for (const i of c.sums) (m[i] as number) += v[o + i] as number;
+    for (const i of c.maxes) if ((v[o + i] as number) > (m[i] as number)) m[i] = v[o + i];
+  }
+
+  flushBefore(limit: number): void {
+    const t = this.cfg.time;
+    for (const [k, row] of this.rows) {
+      if ((row[t] as number) < limit) {
+        this.emit(row);
+        this.rows.delete(k);
+      }
+    }
+  }
+
+  flushAll(): void {
+    for (const row of this.rows.values()) this.emit(row);
+    this.rows = new Map();
+    this.newest = -Infinity;
+  }
+
+  private emit(row: unknown[]): void {
+    const q = this.cfg.quantiles;
+    if (q) {
+      const hist = q.buckets.map((i) => row[i] as number);
+      const max = row[q.max] as number;
+      row[q.p50] = quantileFromBuckets(0.5, hist, max);
+      row[q.p90] = quantileFromBuckets(0.9, hist, max);
+      row[q.p99] = quantileFromBuckets(0.99, hist, max);
+    }
+    this.write(row);
+  }
 }
 
 interface FlowInfo {
@@ -95,9 +160,9 @@ export class BatchInserter {
     tsUs: 0, observationPointId: 0, ip0: '', ip1: '', serverPort: 0, protocol: '', endpoint: '', hasRequest: false,
     hasResponse: false, status: '', rrt: 0,
   };
-  /** Open metrics_net_1m rows of the current minute (1 s rows arrive in time order). */
-  private netMinuteRows = new Map<string, unknown[]>();
-  private netMinute = -1;
+  /** Minute rollups by the table they read. */
+  private readonly minutes: (MinuteRollup | undefined)[] = [];
+  private appNodeMinute: MinuteRollup | undefined;
   private readonly insertTx: (table: number, values: readonly unknown[], rows: number) => void;
   private readonly flushTx: () => void;
 
@@ -112,7 +177,20 @@ export class BatchInserter {
     if (rollup !== null) {
       const r1 = this.runners[rollup.app1s];
       const r60 = this.runners[rollup.app1m];
-      this.rollup = new AppRollup((minute, values) => (minute ? r60 : r1)(values, 0));
+      for (const m of rollup.minutes) {
+        const run = this.runners[m.to];
+        this.minutes[m.from] = new MinuteRollup(m, (row) => run(row, 0));
+      }
+      // metrics_app_1s rows are made here (not handed in): they reach their minute rollup from the emitter.
+      this.appNodeMinute = this.minutes[rollup.app1s];
+      const width1s = this.widths[rollup.app1s];
+      this.rollup = new AppRollup((minute, values) => {
+        if (minute) r60(values, 0);
+        else {
+          r1(values, 0);
+          this.appNodeMinute?.add(values, 0, width1s);
+        }
+      });
       for (const [id, name] of Object.entries(rollup.protocols)) this.protocols.set(Number(id), name);
       this.flowStmt = db.prepare('SELECT observation_point_id AS observationPointId, ip_0 AS ip0, ip_1 AS ip1, server_port AS serverPort FROM _l7_flow WHERE flow_id = ?');
       this.protocolStmt = db.prepare('SELECT name FROM _l7_protocols WHERE id = ?').pluck();
@@ -130,19 +208,20 @@ export class BatchInserter {
     if (multi !== null) for (; r + ROWS_PER_STATEMENT <= rows; r += ROWS_PER_STATEMENT) multi(v, r * width);
     for (; r < rows; r++) run(v, r * width);
     const cfg = this.cfg;
-    const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : table === cfg.netMinute.net1s ? 3 : 0;
+    const minute = this.minutes[table];
+    const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : minute !== undefined ? 3 : 0;
     if (kind === 0) return;
     for (let r = 0, o = 0; r < rows; r++, o += width) {
       if (kind === 1) this.rollRecord(v, o);
       else if (kind === 2) this.rememberFlow(v, o);
-      else if (kind === 3) this.rollNetMinute(v, o, width);
+      else (minute as MinuteRollup).add(v, o, width);
     }
   }
 
   /** Writes out every open rollup row without a transaction of its own. */
   flushRollupRows(): void {
     this.rollup?.flush();
-    this.flushNetMinute();
+    for (const m of this.minutes) m?.flushAll();
   }
 
   /** Inserts `rows` rows whose values lie back to back in `values`. */
@@ -153,36 +232,6 @@ export class BatchInserter {
   /** Writes out every open rollup row (end of a bundle). */
   flushRollups(): void {
     this.flushTx();
-  }
-
-  /** Adds the metrics_net_1s row at v[o, o + width) to its minute: sums add up, maxima take the larger. */
-  private rollNetMinute(v: readonly unknown[], o: number, width: number): void {
-    const c = (this.cfg as RollupConfig).netMinute;
-    const minute = Math.floor((v[o + c.time] as number) / 60_000_000) * 60_000_000;
-    if (minute !== this.netMinute) {
-      // 1 s rows come in time order: a new minute closes the open one.
-      this.flushNetMinute();
-      this.netMinute = minute;
-    }
-    let key = '';
-    for (const k of c.keys) key += `${String(v[o + k])}\u0000`;
-    const m = this.netMinuteRows.get(key);
-    if (m === undefined) {
-      // The minute's row starts as a copy of its first second (the batch array is reused).
-      const row = v.slice(o, o + width);
-      row[c.time] = minute;
-      this.netMinuteRows.set(key, row);
-      return;
-    }
-    for (const i of c.sums) (m[i] as number) += v[o + i] as number;
-    for (const i of c.maxes) if ((v[o + i] as number) > (m[i] as number)) m[i] = v[o + i];
-  }
-
-  private flushNetMinute(): void {
-    if (this.netMinuteRows.size === 0) return;
-    const run = this.runners[(this.cfg as RollupConfig).netMinute.net1m];
-    for (const row of this.netMinuteRows.values()) run(row, 0);
-    this.netMinuteRows = new Map();
   }
 
   private rememberFlow(v: readonly unknown[], o: number): void {

@@ -1,8 +1,12 @@
-// Store schema v2: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
+// Store schema v4: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
 
+import { RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
 import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } from './l7-codes.js';
 
-export const SCHEMA_VERSION = 3;
+/** The rrt histogram's columns of the metrics_app tables: rrt_b0 … rrt_b16. */
+export const RRT_BUCKET_COLUMNS: readonly string[] = Array.from({ length: RRT_BUCKET_COUNT }, (_, i) => `rrt_b${i}`);
+
+export const SCHEMA_VERSION = 4;
 
 /**
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
@@ -293,12 +297,15 @@ CREATE TABLE IF NOT EXISTS _metrics_app_1s (
   rrt_sum              INTEGER NOT NULL,
   rrt_count            INTEGER NOT NULL,
   rrt_max              INTEGER NOT NULL,
-  rrt_p50              INTEGER,            -- estimated from rrt_hist
+  rrt_p50              INTEGER,            -- estimated from the histogram
   rrt_p90              INTEGER,
   rrt_p99              INTEGER,
-  rrt_hist             TEXT NOT NULL       -- JSON array of counts per rrt bucket (bounds in docs/schema.md)
+  -- rrt histogram: responses per bucket (upper bounds in docs/schema.md), summable in SQL across rows
+  ${RRT_BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n  ')}
 );
 CREATE TABLE IF NOT EXISTS _metrics_app_1m AS SELECT * FROM _metrics_app_1s WHERE 0;
+-- metrics_app_1s per minute (server endpoints, ip_0 = ''): what long time ranges read.
+CREATE TABLE IF NOT EXISTS _metrics_app_node_1m AS SELECT * FROM _metrics_app_1s WHERE 0;
 
 CREATE TABLE IF NOT EXISTS ingest_violations (
   id                   INTEGER PRIMARY KEY,
@@ -355,6 +362,10 @@ LEFT JOIN observation_points op ON op.id = f.observation_point_id
 LEFT JOIN bundles b ON b.id = f.bundle_id;
 
 ${metricViews('metrics_app', APP_VIEW_COLUMNS)}
+DROP VIEW IF EXISTS metrics_app_node_1m;
+CREATE VIEW metrics_app_node_1m AS
+SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,${APP_VIEW_COLUMNS}
+FROM _metrics_app_node_1m m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
 ${metricViews('metrics_net', NET_VIEW_COLUMNS)}
 DROP VIEW IF EXISTS ingest_violation_summary;
 CREATE VIEW ingest_violation_summary AS
@@ -376,11 +387,16 @@ CREATE INDEX IF NOT EXISTS _metrics_net_1s_time ON _metrics_net_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
+CREATE INDEX IF NOT EXISTS _l7_flow_log_trace ON _l7_flow_log(trace_id) WHERE trace_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
+CREATE INDEX IF NOT EXISTS _metrics_app_node_1m_time ON _metrics_app_node_1m(time);
 CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);
 CREATE INDEX IF NOT EXISTS tcp_events_time ON tcp_events(time);
 `;
+
+/** Columns of the metrics_app tables that are summed when rolling up (with the histogram; rrt_max takes MAX). */
+export const APP_METRIC_SUM_COLUMNS = ['request', 'response', 'error', 'client_error', 'server_error', 'timeout', 'rrt_sum', 'rrt_count'] as const;
 
 /** Columns of the 1s/1m net metric tables that are summed when rolling up; the *_max ones take MAX. */
 export const NET_METRIC_SUM_COLUMNS = [

@@ -1,4 +1,5 @@
 // SQLite store (better-sqlite3): schema creation, batched inserts of flows/metrics/violations, bundle bookkeeping.
+import { registerIpFunctions } from '../query/ip-functions.js';
 import Database from 'better-sqlite3';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
 import { APP_COLUMNS } from './app-rollup.js';
@@ -8,7 +9,9 @@ import { FIRST_CUSTOM_PROTOCOL_ID, SIGNAL_SOURCES } from './l7-codes.js';
 import type { SyscallInfo } from '../protocols/types.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
-import { INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+import {
+  APP_METRIC_SUM_COLUMNS, INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, RRT_BUCKET_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION,
+} from './schema.js';
 
 export type Db = Database.Database;
 
@@ -99,6 +102,12 @@ export function openReadOnly(path: string): Db {
     throw err;
   }
   db.pragma('query_only = ON');
+  // Query connections aggregate over large tables: sorts and GROUP BY in memory, a 64 MiB page cache, and the file
+  // mapped (no read call per page).
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -65536');
+  db.pragma('mmap_size = 1073741824');
+  registerIpFunctions(db);
   return db;
 }
 
@@ -111,6 +120,7 @@ const TABLE_L7_FLOW = 5;
 const TABLE_NET_1M = 6;
 const TABLE_VIOLATION = 7;
 const TABLE_SYSCALL = 8;
+const TABLE_APP_NODE_1M = 9;
 const VIOLATION_COLUMNS = ['id', 'bundle_id', 'observation_point_id', 'layer', 'kind', 'message', 'frame_number', 'time', 'bytes_lost', 'count'];
 
 const insertSql = (table: string, cols: readonly string[]): string =>
@@ -177,6 +187,7 @@ export class Store {
     bulkTables[TABLE_NET_1M] = { sql: insertSql('_metrics_net_1m', metricCols), width: metricCols.length };
     bulkTables[TABLE_VIOLATION] = { sql: insertSql('ingest_violations', VIOLATION_COLUMNS), width: VIOLATION_COLUMNS.length };
     bulkTables[TABLE_SYSCALL] = { sql: insertSql('_l7_syscall', SYSCALL_COLUMNS), width: SYSCALL_COLUMNS.length };
+    bulkTables[TABLE_APP_NODE_1M] = { sql: insertSql('_metrics_app_node_1m', APP_COLUMNS), width: APP_COLUMNS.length };
     for (const r of db.prepare('SELECT id, name FROM _l7_protocols').all() as { id: number; name: string }[]) this.protocolIds.set(r.name, r.id);
     const file = db.memory ? null : db.name;
     const rollup: RollupConfig = {
@@ -189,12 +200,24 @@ export class Store {
         }),
       },
       protocols: Object.fromEntries([...this.protocolIds].map(([n, i]) => [i, n])),
-      netMinute: {
-        net1s: TABLE_NET, net1m: TABLE_NET_1M, time: metricCols.indexOf('time'),
-        keys: ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'].map((c) => metricCols.indexOf(c)),
-        sums: NET_METRIC_SUM_COLUMNS.map((c) => metricCols.indexOf(c)),
-        maxes: NET_METRIC_MAX_COLUMNS.map((c) => metricCols.indexOf(c)),
-      },
+      minutes: [
+        {
+          from: TABLE_NET, to: TABLE_NET_1M, time: metricCols.indexOf('time'),
+          keys: ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'protocol'].map((c) => metricCols.indexOf(c)),
+          sums: NET_METRIC_SUM_COLUMNS.map((c) => metricCols.indexOf(c)),
+          maxes: NET_METRIC_MAX_COLUMNS.map((c) => metricCols.indexOf(c)),
+        },
+        {
+          from: TABLE_APP_1S, to: TABLE_APP_NODE_1M, time: APP_COLUMNS.indexOf('time'),
+          keys: ['observation_point_id', 'ip_0', 'ip_1', 'server_port', 'l7_protocol', 'endpoint'].map((c) => APP_COLUMNS.indexOf(c)),
+          sums: [...APP_METRIC_SUM_COLUMNS, ...RRT_BUCKET_COLUMNS].map((c) => APP_COLUMNS.indexOf(c)),
+          maxes: [APP_COLUMNS.indexOf('rrt_max')],
+          quantiles: {
+            p50: APP_COLUMNS.indexOf('rrt_p50'), p90: APP_COLUMNS.indexOf('rrt_p90'), p99: APP_COLUMNS.indexOf('rrt_p99'),
+            buckets: RRT_BUCKET_COLUMNS.map((c) => APP_COLUMNS.indexOf(c)), max: APP_COLUMNS.indexOf('rrt_max'),
+          },
+        },
+      ],
     };
     this.bulk = new BulkWriter(db, bulkTables, rollup, opts.writerThread === false ? null : file);
   }

@@ -1,6 +1,6 @@
 // Overview: the capture's timeline (drag across it to narrow the time range), RED totals, RED per service with
 // sparklines, the most failing endpoints and the network's health. Every row leads to the requests behind it.
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import type { ECharts, EChartsCoreOption } from 'echarts/core';
 import type { ViewProps } from '../App';
 import { Chart, Sparkline } from '../components/Chart';
@@ -42,13 +42,16 @@ export function Overview({ theme, refresh, range, setRange, navigate }: ViewProp
     };
   }, [timeline.data]);
 
+  // The chart binds its brush handler once: it reads the latest setRange through this ref.
+  const latest = useRef(setRange);
+  latest.current = setRange;
   const onReady = (c: ECharts) => {
     // Arm the brush so that a plain drag selects a range.
     c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
     c.on('brushEnd', (e: unknown) => {
       const areas = (e as { areas?: { coordRange?: [number, number] }[] }).areas ?? [];
       const r = areas[0]?.coordRange;
-      if (r) setRange(r[0] * 1000, r[1] * 1000);
+      if (r) latest.current(r[0] * 1000, r[1] * 1000);
     });
   };
 
