@@ -14,6 +14,7 @@ declare global {
       openPath(path: string): Promise<void>;
       recent(): Promise<string[]>;
       samples(): Promise<{ name: string; path: string; description: string }[]>;
+      pathForFile(file: File): string;
     };
   }
 }
@@ -34,8 +35,9 @@ export function Home({ ingest, refresh, navigate }: ViewProps & { ingest: Ingest
       onDrop={(e) => {
         if (!desktop) return;
         e.preventDefault();
-        const f = e.dataTransfer.files[0] as (File & { path?: string }) | undefined;
-        if (f?.path) void desktop.openPath(f.path);
+        const f = e.dataTransfer.files[0];
+        const p = f ? desktop.pathForFile(f) : '';
+        if (p) void desktop.openPath(p);
       }}>
       <section className="panel">
         <h2>Open</h2>
