@@ -94,7 +94,8 @@ log(`database: ${requests.toLocaleString('en-US')} requests, ${services} service
 const svc = await startService({ dbPath });
 const call = async (op, params) => {
   const t0 = performance.now();
-  const r = await fetch(`${svc.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${svc.token}` }, body: JSON.stringify(params) });
+  // Uncached: the engine's own time for every call (the service caches answers while the database does not change).
+  const r = await fetch(`${svc.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${svc.token}`, 'x-rewind-no-cache': '1' }, body: JSON.stringify(params) });
   const body = await r.json();
   const ms = performance.now() - t0;
   if (!body.ok) throw new Error(`${op}: ${body.error.message}`);
@@ -149,7 +150,11 @@ else {
     await page.waitForSelector('[data-testid=service-map][data-rendered-nodes]', { timeout: 30_000 });
     const t1 = await page.evaluate(() => performance.now());
     const drawn = Number(await page.getAttribute('[data-testid=service-map]', 'data-rendered-nodes'));
-    mapRuns.push({ ms: t1 - t0, nodes: drawn });
+    const api = await page.evaluate(() => {
+      const e = performance.getEntriesByType('resource').filter((x) => x.name.includes('/api/map.graph'));
+      return e.length ? e[e.length - 1].duration : 0;
+    });
+    mapRuns.push({ ms: t1 - t0, nodes: drawn, api, draw: t1 - t0 - api });
   }
   await page.screenshot({ path: join(OUT, 'app-bench-map.png') });
   await browser.close();
@@ -168,10 +173,13 @@ const check = (label, median, worst, bar) => {
 for (const r of overview) check(r.label, r.median, r.worst, BAR_OVERVIEW_MS);
 for (const r of pages) check(r.label, r.median, r.worst, BAR_PAGE_MS);
 for (const r of slow.slice(0, 2)) check(`${r.label} (not a bar)`, r.median, r.worst, null);
-check('map.graph API alone (part of the map bar below)', slow[2].median, slow[2].worst, null);
+check('map.graph API, uncached', slow[2].median, slow[2].worst, null);
 if (mapRuns.length) {
   const m = median(mapRuns.map((r) => r.ms));
-  check(`service map drawn in Chromium (${mapRuns[0].nodes} nodes, ${mapNodes} services)`, m, Math.max(...mapRuns.map((r) => r.ms)), BAR_MAP_MS);
+  check(`service map drawn in Chromium, click → drawn (${mapRuns[0].nodes} nodes, ${mapNodes} services; answer prewarmed by the service)`, m, Math.max(...mapRuns.map((r) => r.ms)), BAR_MAP_MS);
+  check('  of which drawing (ECharts, layered layout)', median(mapRuns.map((r) => r.draw)), Math.max(...mapRuns.map((r) => r.draw)), null);
+  const cold = slow[2].median + median(mapRuns.map((r) => r.draw));
+  rowsOut.push(`| service map, first visit before the prewarm has finished (uncached API + drawing; not measured end to end) | ≈ ${fmt(cold)} | | — | |`);
 } else failures.push(mapNote);
 if (requests < MIN_REQUESTS) failures.push(`only ${requests} requests (bar: at least ${MIN_REQUESTS})`);
 if (mapNodes < MIN_SERVICES) failures.push(`only ${mapNodes} services on the map (bar: at least ${MIN_SERVICES})`);

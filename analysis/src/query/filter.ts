@@ -9,6 +9,7 @@
 // Addresses also match networks (client=10.1.5.0/24, through the ip_in_cidr SQL function of the query connections).
 // Compiled to a parameterised WHERE clause over the l7_flow_log / l4_flow_log views: user text never reaches SQL.
 
+import { RESPONSE_STATUSES } from '../store/l7-codes.js';
 import { ipBytes, parseCidr } from './ip-functions.js';
 
 export class FilterError extends Error {
@@ -319,7 +320,7 @@ export function serviceAddress(v: string): { ip: string; port: number | null } |
 
 /** `status=`: an HTTP-like code (numbers, 5xx) or a response_status class (ok, error, client_error, …). */
 function statusMatch(op: FilterOp, values: string[], position: number): { sql: string; params: unknown[] } {
-  const classes = ['ok', 'client_error', 'server_error', 'timeout', 'unknown', 'parse_failed'];
+  const classes: readonly string[] = RESPONSE_STATUSES;
   const v0 = values[0].toLowerCase();
   if (/^[a-z_]+$/.test(v0)) {
     if (op !== '=' && op !== '!=') throw new FilterError(`status=${v0}: only = and != compare a status class`, position);
@@ -330,8 +331,13 @@ function statusMatch(op: FilterOp, values: string[], position: number): { sql: s
       else if (classes.includes(l)) list.push(l);
       else throw new FilterError(`'${v}' is not a status (a code like 500, 5xx, or one of error, ${classes.join(', ')})`, position);
     }
-    const sql = `response_status IN (${list.map(() => '?').join(',')})`;
-    return { sql: op === '=' ? sql : `NOT coalesce(${sql}, 0)`, params: list };
+    const ids = list.map((l) => classes.indexOf(l));
+    // On the stored code: `response_status_id != 0` (literally) lets SQLite walk the partial index of the rows that
+    // are not ok, in time order, when every class asked for is a failure (rare rows found without a full scan).
+    const sql = ids.every((i) => i !== 0)
+      ? `(response_status_id != 0 AND response_status_id IN (${ids.map(() => '?').join(',')}))`
+      : `response_status_id IN (${ids.map(() => '?').join(',')})`;
+    return { sql: op === '=' ? sql : `NOT coalesce(${sql}, 0)`, params: ids };
   }
   if (values.every((v) => /^\dxx$/i.test(v))) {
     if (op !== '=' && op !== '!=') throw new FilterError('a status class like 5xx takes = or !=', position);

@@ -342,7 +342,7 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   p.name AS l7_protocol, l.version, ${caseOf('l.type', L7_TYPES)} AS type,
   f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol,
   l.request_type, l.request_domain, l.request_resource, l.endpoint, l.request_id, l.response_code,
-  ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status,
+  ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status, l.response_status AS response_status_id,
   l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
   l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
   l.http_real_client, l.attributes,
@@ -388,6 +388,7 @@ CREATE INDEX IF NOT EXISTS _metrics_net_1m_time ON _metrics_net_1m(time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_time ON _l7_flow_log(start_time);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_flow ON _l7_flow_log(flow_id);
 CREATE INDEX IF NOT EXISTS _l7_flow_log_trace ON _l7_flow_log(trace_id) WHERE trace_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS _l7_flow_log_failed ON _l7_flow_log(start_time) WHERE response_status != 0;
 CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_node_1m_time ON _metrics_app_node_1m(time);

@@ -227,6 +227,25 @@ describe('operations', () => {
   });
 });
 
+describe('result cache', () => {
+  it('answers repeated calls from the cache, the prewarmed ones at once, and bypasses it on request', async () => {
+    // The prewarm worker computed the overview at start: the first call is already a hit.
+    await new Promise((r) => setTimeout(r, 1500));
+    const first = await http('POST', '/api/overview.summary', { body: '{}', headers: { authorization: `Bearer ${svc.token}` } });
+    expect(first.headers['x-rewind-cache']).toBe('hit');
+    const body = { filter: 'status>=500', limit: 5 };
+    const a = await http('POST', '/api/requests.list', { body: JSON.stringify(body), headers: { authorization: `Bearer ${svc.token}` } });
+    const b = await http('POST', '/api/requests.list', { body: JSON.stringify({ limit: 5, filter: 'status>=500' }), headers: { authorization: `Bearer ${svc.token}` } });
+    expect([a.headers['x-rewind-cache'], b.headers['x-rewind-cache']]).toEqual(['miss', 'hit']);
+    expect(JSON.parse(b.body.toString()).result.rows).toEqual(JSON.parse(a.body.toString()).result.rows);
+    const c = await http('POST', '/api/requests.list', { body: JSON.stringify(body), headers: { authorization: `Bearer ${svc.token}`, 'x-rewind-no-cache': '1' } });
+    expect(c.headers['x-rewind-cache']).toBeUndefined();
+    // Not cached: SQL, details.
+    const d = await http('POST', '/api/sql.query', { body: JSON.stringify({ sql: 'SELECT 1' }), headers: { authorization: `Bearer ${svc.token}` } });
+    expect(d.headers['x-rewind-cache']).toBeUndefined();
+  });
+});
+
 describe('ingest', () => {
   it('imports a capture in the background and pushes its progress over the socket', async () => {
     const db2 = join(dir, 'live.db');

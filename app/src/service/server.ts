@@ -20,6 +20,7 @@ import type { WebSocket } from 'ws';
 import { OPERATION_NAMES, TOKEN_PROTOCOL_PREFIX } from '../common/api.js';
 import type { ApiError, ApiResponse, ErrorCode, IngestProgress, OperationName, Operations, ServiceEvent, ServiceHealth } from '../common/api.js';
 import type { IngestJob, IngestMessage } from './ingest-worker.js';
+import type { PrewarmJob, PrewarmResult } from './prewarm-worker.js';
 import { compiledScript } from './paths.js';
 import { SqlPool, SqlQueryError, SqlTimeoutError } from './sql-pool.js';
 
@@ -54,6 +55,17 @@ export interface RunningService {
 
 export const HOST = '127.0.0.1';
 const MAX_BODY = 1024 * 1024;
+/** Operations whose answer depends only on the database and the parameters (cached while it does not change). */
+const CACHEABLE = new Set(['overview.summary', 'overview.timeline', 'overview.services', 'overview.endpoints', 'map.graph', 'bundle.info', 'requests.list', 'flows.list']);
+const CACHE_ENTRIES = 200;
+
+/** JSON with object keys sorted and undefined dropped: equal parameters give equal cache keys. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
 const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export class ApiFailure extends Error {
@@ -115,6 +127,31 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const exports = new Map<string, { flowId: number; expires: number }>();
 
   const progress: IngestProgress = { state: 'idle', file: null, bytesDone: 0, bytesTotal: 0, packets: 0, error: null };
+  // Answers of the pure query operations, while the database does not change (never during an import). Filled ahead
+  // by the prewarm worker with what the views ask first; `X-Rewind-No-Cache: 1` bypasses it (benchmarks).
+  const cache = new Map<string, unknown>();
+  let cacheEpoch = 0;
+  const cacheKey = (op: string, params: Record<string, unknown>): string => `${op} ${canonicalJson(params)}`;
+  const clearCache = (): void => {
+    cache.clear();
+    cacheEpoch++;
+  };
+  let prewarmWorker: Worker | null = null;
+  const prewarm = (): void => {
+    if (prewarmWorker !== null || progress.state === 'importing' || !existsSync(dbPath)) return;
+    const epoch = cacheEpoch;
+    const w = new Worker(compiledScript('prewarm-worker.js'), { workerData: { dbPath } satisfies PrewarmJob });
+    prewarmWorker = w;
+    w.on('message', (m: PrewarmResult) => {
+      const key = cacheKey(m.op, m.params);
+      if (epoch === cacheEpoch && !cache.has(key)) cache.set(key, m.result);
+    });
+    const done = (): void => {
+      if (prewarmWorker === w) prewarmWorker = null;
+    };
+    w.on('error', done);
+    w.on('exit', done);
+  };
   const broadcast = (e: ServiceEvent): void => {
     const text = JSON.stringify(e);
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
@@ -251,7 +288,20 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         throw new ApiFailure('bad_request', 'the body must be a JSON object of parameters');
       }
     }
+    const cacheable = CACHEABLE.has(op) && progress.state !== 'importing' && req.headers['x-rewind-no-cache'] !== '1';
+    const key = cacheable ? cacheKey(op, params) : '';
+    if (cacheable && cache.has(key)) {
+      res.setHeader('x-rewind-cache', 'hit');
+      send(res, 200, { ok: true, result: cache.get(key) });
+      return;
+    }
+    if (cacheable) res.setHeader('x-rewind-cache', 'miss');
+    const epoch = cacheEpoch;
     const result = await handlers[op as OperationName](params);
+    if (cacheable && epoch === cacheEpoch) {
+      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.set(key, result);
+    }
     send(res, 200, { ok: true, result });
   };
 
@@ -387,8 +437,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       // A connection opened while the schema was young still sees everything (WAL); reopen anyway for fresh stats.
       db?.close();
       db = null;
+      clearCache();
       broadcast({ type: state === 'done' ? 'ingest.done' : 'ingest.failed', progress: { ...progress } });
       resolveIngest({ ...progress });
+      prewarm();
     };
     w.on('message', (m: IngestMessage) => {
       if (m.type === 'progress') {
@@ -408,6 +460,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     w.on('exit', (code) => finish(code === 0 ? 'done' : 'failed', code === 0 ? null : `the import stopped (exit code ${code})`));
   } else {
     resolveIngest({ ...progress });
+    prewarm();
   }
 
   // Orphan check: the Electron main process passes its pid; when it is gone, so is the service.
@@ -418,6 +471,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     wss.close();
     sql.close();
     await ingestWorker?.terminate();
+    await prewarmWorker?.terminate();
     const closed = new Promise<void>((ok) => server.close(() => ok()));
     server.closeAllConnections();
     await closed;

@@ -42,15 +42,22 @@ export function Chart({ option, theme, height = 240, className, onReady, testId 
   return <div ref={el} className={className} style={{ height, width: '100%' }} data-testid={testId} />;
 }
 
-export function Sparkline({ values, errors, theme }: { values: number[]; errors?: number[]; theme: 'light' | 'dark' }) {
-  const option: EChartsCoreOption = {
-    grid: { left: 0, right: 0, top: 2, bottom: 2 },
-    xAxis: { type: 'category', show: false, data: values.map((_, i) => i) },
-    yAxis: { type: 'value', show: false },
-    series: [
-      { type: 'line', data: values, symbol: 'none', lineStyle: { width: 1 }, areaStyle: { opacity: 0.2 } },
-      ...(errors ? [{ type: 'bar', data: errors, itemStyle: { color: '#e5484d' }, barWidth: '60%' }] : []),
-    ],
-  };
-  return <Chart option={option} theme={theme} height={28} className="spark" />;
+/**
+ * A sparkline as inline SVG (requests as a line, errors as red bars): the overview draws one per service, and an
+ * ECharts instance each made the view slow to open and to leave with hundreds of services.
+ */
+export function Sparkline({ values, errors }: { values: number[]; errors?: number[]; theme?: 'light' | 'dark' }) {
+  const w = 120;
+  const h = 24;
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? w / (values.length - 1) : w;
+  const y = (v: number): number => h - 1 - (v / max) * (h - 2);
+  const line = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${(i * step).toFixed(1)},${y(v).toFixed(1)}`).join('');
+  const bw = Math.max(1, w / Math.max(1, values.length) - 1);
+  return (
+    <svg className="spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} aria-hidden="true">
+      {errors?.map((e, i) => (e > 0 ? <rect key={i} x={Math.max(0, i * step - bw / 2)} y={y(e)} width={bw} height={h - 1 - y(e)} className="spark-err" /> : null))}
+      {values.length > 1 ? <path d={line} className="spark-line" /> : <circle cx={w / 2} cy={y(values[0] ?? 0)} r={2} className="spark-line" />}
+    </svg>
+  );
 }

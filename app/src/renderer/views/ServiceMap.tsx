@@ -8,8 +8,14 @@ import { Chart } from '../components/Chart';
 import { fmtBytes, fmtDuration, fmtPct } from '../format';
 import { useCall } from '../hooks';
 import { rangeParams } from './Overview';
+import { layeredLayout } from '../lib/map-layout';
 import type { MapEdge, MapNode } from '../../common/api';
 
+
+/** Maps larger than this are drawn in layers (see lib/map-layout.ts) rather than by the force layout. */
+const FORCE_MAX_NODES = 60;
+/** Rows of the edge table under the map. */
+const EDGE_ROWS = 100;
 
 export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps) {
   const layer = route.params.layer === 'network' ? 'network' : 'app';
@@ -21,6 +27,8 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
     const edges = data?.edges ?? [];
     const groups = [...new Set(nodes.map((n) => n.group))];
     const maxServed = Math.max(1, ...nodes.map((n) => n.served));
+    // Past FORCE_MAX_NODES the force layout is too slow and unreadable: callers left, callees right, in columns.
+    const layered = nodes.length > FORCE_MAX_NODES ? layeredLayout(nodes, edges) : null;
     return {
       tooltip: {
         formatter: (p: { dataType: string; data: { raw: MapEdge | MapNode } }) => {
@@ -36,19 +44,25 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
       },
       legend: [{ data: groups, top: 0 }],
       series: [{
-        type: 'graph', layout: 'force', roam: true, draggable: true, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8,
-        // Large maps are laid out at once (no animated settling): the picture is final when it first appears.
-        force: { repulsion: nodes.length > 80 ? 120 : 220, edgeLength: nodes.length > 80 ? [40, 120] : [80, 200], gravity: 0.08, layoutAnimation: nodes.length <= 80 },
+        type: 'graph', layout: layered ? 'none' : 'force', roam: true, draggable: !layered, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8,
+        force: { repulsion: 220, edgeLength: [80, 200], gravity: 0.08 },
         categories: groups.map((g) => ({ name: g })),
-        label: { show: nodes.length <= 60, position: 'right', fontSize: 11 },
+        label: { show: true, position: 'right', fontSize: layered ? 9 : 11 },
+        lineStyle: layered ? { opacity: 0.35 } : undefined,
+        emphasis: { focus: 'adjacency' },
         edgeLabel: { show: edges.length <= 40, fontSize: 10, formatter: (p: { data: { raw: MapEdge } }) => edgeLabel(p.data.raw, layer) },
         data: nodes.map((n) => ({
-          id: n.id, name: n.label, category: groups.indexOf(n.group), symbolSize: 12 + 28 * Math.sqrt(n.served / maxServed), raw: n,
+          id: n.id, name: n.label, category: groups.indexOf(n.group), raw: n,
+          symbolSize: layered ? 6 + 14 * Math.sqrt(n.served / maxServed) : 12 + 28 * Math.sqrt(n.served / maxServed),
+          ...(layered ? { x: layered.get(n.id)?.x ?? 0, y: layered.get(n.id)?.y ?? 0 } : {}),
           itemStyle: n.errors > 0 ? { borderColor: '#e5484d', borderWidth: 3 } : undefined,
         })),
         links: edges.map((e) => ({
           source: e.source, target: e.target, raw: e,
-          lineStyle: { width: 1 + Math.min(6, Math.log10(1 + (layer === 'app' ? e.requests : e.bytes / 1000))), color: layer === 'app' && e.errors > 0 ? '#e5484d' : undefined, curveness: 0.15 },
+          lineStyle: {
+            width: layered ? 0.5 + Math.min(3, Math.log10(1 + (layer === 'app' ? e.requests : e.bytes / 1000)) / 2) : 1 + Math.min(6, Math.log10(1 + (layer === 'app' ? e.requests : e.bytes / 1000))),
+            color: layer === 'app' && e.errors > 0 ? '#e5484d' : undefined, curveness: layered ? 0 : 0.15,
+          },
         })),
       }],
     };
@@ -83,6 +97,7 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
     });
   };
 
+  const sortedEdges = useMemo(() => (data?.edges ?? []).slice().sort((a, b) => b.errors - a.errors || b.requests - a.requests || b.bytes - a.bytes), [data]);
   return (
     <div className="map">
       <div className="toolbar">
@@ -96,7 +111,7 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
       <table className="grid edges" data-testid="map-edges">
         <thead><tr><th>client</th><th>server</th><th>protocol</th>{layer === 'app' ? <><th className="num">req/s</th><th className="num">errors</th><th className="num">error %</th><th className="num">p99</th></> : <><th className="num">bytes</th><th className="num">flows</th><th className="num">RTT</th><th className="num">retrans</th></>}</tr></thead>
         <tbody>
-          {(data?.edges ?? []).slice().sort((a, b) => b.errors - a.errors || b.requests - a.requests || b.bytes - a.bytes).map((e) => (
+          {sortedEdges.slice(0, EDGE_ROWS).map((e) => (
             <tr key={e.id} className="clickable" data-testid="map-edge" data-errors={e.errors}
               onClick={() => navigate(edgeTarget(e))}>
               <td>{e.source}</td><td>{e.target}</td><td>{e.protocol}</td>
@@ -107,6 +122,7 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
           ))}
         </tbody>
       </table>
+      {sortedEdges.length > EDGE_ROWS && <p className="muted">The {EDGE_ROWS} edges with most errors and requests of {sortedEdges.length}; the request log has them all.</p>}
     </div>
   );
 }
