@@ -80,8 +80,9 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** The built renderer: dist/renderer beside dist/service (also when this module runs from its sources, in tests). */
 function defaultRendererDir(): string {
-  return fileURLToPath(new URL('../renderer/', import.meta.url));
+  return fileURLToPath(new URL('../renderer/', import.meta.url)).replace(/([\\/])src([\\/])renderer([\\/]?)$/, '$1dist$2renderer$3');
 }
 
 function csp(port: number): string {
@@ -208,7 +209,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (flowDetail(database(), flowId) === null) throw new ApiFailure('not_found', `no flow ${flowId}`, undefined, 404);
       // A one-use download id, so that the token does not have to travel in a URL.
       const id = randomBytes(16).toString('hex');
-      exports.set(id, { flowId, expires: Date.now() + 5 * 60_000 });
+      const now = Date.now();
+      for (const [k, v] of exports) if (v.expires < now || exports.size > 1000) exports.delete(k);
+      exports.set(id, { flowId, expires: now + 5 * 60_000 });
       return { url: `/download/${id}`, fileName: `flow-${flowId}.pcap` };
     },
     'filter.help': (p) => filterHelp(str(p.table, 'table') === 'flows' ? FLOW_FILTER : REQUEST_FILTER),
