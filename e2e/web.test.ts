@@ -173,6 +173,10 @@ describe.skipIf(why !== null && !ci)('web mode journey (Chromium)', () => {
     await page.getByTestId('nav-info').click();
     await page.getByTestId('info-bundles').waitFor();
     await screenshot('bundle-info');
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('home').waitFor();
+    await expect.poll(async () => page.getByTestId('home').innerText()).toContain('loopback-http.pcap');
+    await screenshot('home');
     // Dark theme.
     await page.getByTestId('nav-overview').click();
     await page.getByTestId('theme').click();
