@@ -71,7 +71,10 @@ beforeAll(async () => {
   if (why !== null && !ci) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-web-'));
   db = path.join(dir, 'incident.db');
-  server = spawn(process.execPath, [rewindJs, 'serve', '--bundle', sample, '--db', db, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its own config dir: the recent-files list on Home starts empty (what the golden shows).
+  server = spawn(process.execPath, [rewindJs, 'serve', '--bundle', sample, '--db', db, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config') },
+  });
   const info = await new Promise<{ url: string; token: string }>((ok, ko) => {
     let text = '';
     server?.stdout?.on('data', (c: Buffer) => {
@@ -176,6 +179,7 @@ describe.skipIf(why !== null && !ci)('web mode journey (Chromium)', () => {
     await page.getByTestId('nav-home').click();
     await page.getByTestId('home').waitFor();
     await expect.poll(async () => page.getByTestId('home').innerText()).toContain('loopback-http.pcap');
+    await page.getByTestId('open-sample').first().waitFor();
     await screenshot('home');
     // Dark theme.
     await page.getByTestId('nav-overview').click();

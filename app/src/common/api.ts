@@ -77,6 +77,10 @@ export interface Operations {
   'flows.get': { params: { flowId: number }; result: Record<string, unknown> };
   /** A one-use URL (relative to the service, valid 5 minutes, no token in it) that downloads the flow's packets as pcap. */
   'flows.exportPcap': { params: { flowId: number }; result: { url: string; fileName: string } };
+  /** The sample incidents, the recent files and the database served (Home). */
+  'library.list': { params: Record<string, never>; result: { samples: { name: string; path: string; description: string; bytes: number }[]; recent: string[]; database: string } };
+  /** Serves another file: a capture (imported into a new temporary database, progress over the socket) or a database. */
+  'library.open': { params: { path: string }; result: { database: string } };
   'filter.help': { params: { table: 'requests' | 'flows' }; result: { field: string; aliases: string[]; help: string }[] };
   'sql.query': { params: { sql: string; maxRows?: number; timeoutMs?: number }; result: SqlResult };
   'ingest.status': { params: Record<string, never>; result: IngestProgress };
@@ -88,7 +92,7 @@ export type Result<K extends OperationName> = Operations[K]['result'];
 
 export const OPERATION_NAMES: readonly OperationName[] = [
   'service.health', 'bundle.info', 'overview.summary', 'overview.timeline', 'overview.services', 'overview.endpoints', 'map.graph',
-  'requests.list', 'requests.get', 'requests.payload', 'flows.list', 'flows.get', 'flows.exportPcap', 'filter.help', 'sql.query', 'ingest.status',
+  'requests.list', 'requests.get', 'requests.payload', 'flows.list', 'flows.get', 'flows.exportPcap', 'library.list', 'library.open', 'filter.help', 'sql.query', 'ingest.status',
 ];
 
 

@@ -1,7 +1,7 @@
 // What the desktop app does, without Electron: which service runs for which file, what the window shows, the recent
 // list, the menu's state. index.ts binds it to Electron's app, window, dialogs and menu; tests drive it directly.
-import { isCapturePath } from './recent.js';
-import type { RecentFiles } from './recent.js';
+import { isCapturePath } from '../service/recent.js';
+import type { RecentFiles } from '../service/recent.js';
 import { startServiceProcess } from './service-process.js';
 import type { ServiceHandle, ServiceSpec } from './service-process.js';
 import { menuTemplate } from './menu.js';

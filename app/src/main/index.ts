@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DesktopController } from './controller.js';
 import type { MenuItem } from './menu.js';
-import { RecentFiles } from './recent.js';
+import { listSamples } from '../service/library.js';
+import { RecentFiles } from '../service/recent.js';
 import { navigationAllowed, permissionAllowed, webPreferences, windowOpenAction } from './security.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Electron's own types are not installed where its binary is not. */
@@ -64,7 +65,7 @@ export async function run(e: Electron): Promise<void> {
   ipcMain.handle('rewind:openBundle', () => controller.openDialog());
   ipcMain.handle('rewind:openPath', (_ev: unknown, p: unknown) => (typeof p === 'string' ? controller.openPath(p) : undefined));
   ipcMain.handle('rewind:recent', () => new RecentFiles(join(app.getPath('userData'), 'recent.json')).list());
-  ipcMain.handle('rewind:samples', () => [{ name: 'Loopback HTTP incident', path: samplePath(), description: 'errors, a slow endpoint and resets on one HTTP service' }]);
+  ipcMain.handle('rewind:samples', () => listSamples());
   controller.refreshMenu();
   const fromArgs = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => !a.startsWith('-'));
   await controller.openPath(fromArgs ?? samplePath()).catch(() => undefined);

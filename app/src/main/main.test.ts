@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesktopController } from './controller.js';
 import { menuTemplate } from './menu.js';
 import type { MenuItem } from './menu.js';
-import { isCapturePath, MAX_RECENT, RecentFiles } from './recent.js';
+import { isCapturePath, MAX_RECENT, RecentFiles } from '../service/recent.js';
 import { navigationAllowed, permissionAllowed, webPreferences, windowOpenAction } from './security.js';
 import { healthCheck, serviceArgs, startServiceProcess } from './service-process.js';
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rewind-svc-'));
   dbPath = join(dir, 's.db');
   await importCaptures({ inputs: [sample], dbPath });
-  svc = await startService({ dbPath, rendererDir: null, sqlTimeoutMs: 1500 });
+  svc = await startService({ dbPath, rendererDir: null, sqlTimeoutMs: 1500, recentFile: join(dir, 'recent.json') });
 });
 
 afterAll(async () => {
@@ -246,10 +246,50 @@ describe('result cache', () => {
   });
 });
 
+describe('library (Home)', () => {
+  it('lists the sample incidents with their README descriptions, opens one, and remembers it', async () => {
+    const s2 = await startService({ dbPath: join(dir, 'lib.db'), ingest: [sample], rendererDir: null, recentFile: join(dir, 'recent2.json') });
+    try {
+      await s2.ingestDone;
+      const lib = async (op: string, params: unknown = {}) => {
+        const r = await http('POST', `/api/${op}`, { port: s2.port, body: JSON.stringify(params), headers: { authorization: `Bearer ${s2.token}` } });
+        return { status: r.status, body: JSON.parse(r.body.toString()) as ApiResponse<Record<string, unknown>> };
+      };
+      const l = await lib('library.list');
+      const result = l.body.ok ? (l.body.result as { samples: { name: string; description: string; path: string }[]; recent: string[]; database: string }) : null;
+      const s = result?.samples.find((x) => x.name === 'loopback-http.pcap');
+      expect(s?.description).toMatch(/^Recorded by record-loopback-sample.mjs /);
+      expect(result?.recent).toEqual([sample]);
+      expect(result?.database).toBe(join(dir, 'lib.db'));
+      // Open the sample again: a new database, imported in the background, then served.
+      const o = await lib('library.open', { path: s?.path });
+      expect(o.status).toBe(200);
+      const newDb = o.body.ok ? String(o.body.result.database) : '';
+      expect(newDb).not.toBe(join(dir, 'lib.db'));
+      for (let i = 0; i < 100; i++) {
+        const st = await lib('ingest.status');
+        if (st.body.ok && st.body.result.state === 'done') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const sum = await lib('overview.summary');
+      const mine = await ok<{ red: { requests: number } }>('overview.summary');
+      expect(sum.body.ok && (sum.body.result as { red: { requests: number } }).red.requests).toBe(mine.red.requests);
+      expect((await lib('library.open', { path: join(dir, 'nope.pcap') })).status).toBe(404);
+      expect((await lib('library.open', { path: join(dir, 'recent2.json') })).status).toBe(400);
+      // A database opens as it is.
+      const asDb = await lib('library.open', { path: dbPath });
+      expect(asDb.body.ok && asDb.body.result.database).toBe(dbPath);
+      rmSync(newDb, { force: true });
+    } finally {
+      await s2.close();
+    }
+  });
+});
+
 describe('ingest', () => {
   it('imports a capture in the background and pushes its progress over the socket', async () => {
     const db2 = join(dir, 'live.db');
-    const s2 = await startService({ dbPath: db2, ingest: [sample], rendererDir: null });
+    const s2 = await startService({ dbPath: db2, ingest: [sample], rendererDir: null, recentFile: join(dir, 'recent3.json') });
     try {
       const events: ServiceEvent[] = [];
       const ws = new WebSocket(`ws://127.0.0.1:${s2.port}/ws`, [`rewind.${s2.token}`]);

@@ -3,11 +3,12 @@
 // loopback address are refused (DNS rebinding), the SQL console is read-only with row and time limits, and the
 // renderer's files are served with a strict Content-Security-Policy. The contract is app/src/common/api.ts.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
@@ -21,7 +22,9 @@ import { OPERATION_NAMES, TOKEN_PROTOCOL_PREFIX } from '../common/api.js';
 import type { ApiError, ApiResponse, ErrorCode, IngestProgress, OperationName, Operations, ServiceEvent, ServiceHealth } from '../common/api.js';
 import type { IngestJob, IngestMessage } from './ingest-worker.js';
 import type { PrewarmJob, PrewarmResult } from './prewarm-worker.js';
+import { listSamples, webRecentFile } from './library.js';
 import { compiledScript } from './paths.js';
+import { isCapturePath, RecentFiles } from './recent.js';
 import { SqlPool, SqlQueryError, SqlTimeoutError } from './sql-pool.js';
 
 export interface ServiceOptions {
@@ -38,6 +41,8 @@ export interface ServiceOptions {
   /** SQL console limits (defaults 10 000 rows, 5 s; a call may ask for less, never for more). */
   sqlMaxRows?: number;
   sqlTimeoutMs?: number;
+  /** The recent-files list of web mode (default $XDG_CONFIG_HOME/rewind/recent.json). */
+  recentFile?: string;
   /** Exit this process when the parent process (e.g. the Electron main process) is gone. */
   parentPid?: number;
 }
@@ -120,7 +125,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const rendererDir = opts.rendererDir === undefined ? defaultRendererDir() : opts.rendererDir;
   const sqlMaxRows = opts.sqlMaxRows ?? 10_000;
   const sqlTimeoutMs = opts.sqlTimeoutMs ?? 5_000;
-  const dbPath = resolve(opts.dbPath);
+  let dbPath = resolve(opts.dbPath);
+  const recent = new RecentFiles(opts.recentFile ?? webRecentFile());
+  let opened = 0;
   const sql = new SqlPool();
   const sockets = new Set<WebSocket>();
   let db: Db | null = null;
@@ -173,6 +180,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const health = (): ServiceHealth => ({ name: 'rewind', version: APP_VERSION, engineVersion: ENGINE_VERSION, database: dbPath, ingest: { ...progress } });
 
+  let openFile: (path: string) => Promise<{ database: string }> = () => Promise.reject(new Error('not ready'));
   type Handler = (p: Record<string, unknown>) => unknown;
   const handlers: { [K in OperationName]: Handler } = {
     'service.health': () => health(),
@@ -213,6 +221,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       for (const [k, v] of exports) if (v.expires < now || exports.size > 1000) exports.delete(k);
       exports.set(id, { flowId, expires: now + 5 * 60_000 });
       return { url: `/download/${id}`, fileName: `flow-${flowId}.pcap` };
+    },
+    'library.list': () => ({ samples: listSamples(), recent: recent.list(), database: dbPath }),
+    'library.open': (p) => {
+      const path = str(p.path, 'path');
+      if (!path) throw new ApiFailure('bad_request', 'path is required');
+      return openFile(path);
     },
     'filter.help': (p) => filterHelp(str(p.table, 'table') === 'flows' ? FLOW_FILTER : REQUEST_FILTER),
     'sql.query': async (p) => {
@@ -421,19 +435,26 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
   port = (server.address() as AddressInfo).port;
 
-  // Background ingest.
+  // Background ingest (at start, and when Home opens another capture).
   let ingestWorker: Worker | null = null;
   let resolveIngest!: (p: IngestProgress) => void;
   const ingestDone = new Promise<IngestProgress>((ok) => {
     resolveIngest = ok;
   });
-  if (opts.ingest && opts.ingest.length > 0) {
+  let firstIngest = true;
+  const startIngest = (inputs: string[]): void => {
     progress.state = 'importing';
-    progress.file = opts.ingest[0];
-    const w = new Worker(compiledScript('ingest-worker.js'), { workerData: { inputs: opts.ingest, dbPath } satisfies IngestJob });
+    progress.file = inputs[0];
+    progress.bytesDone = 0;
+    progress.bytesTotal = 0;
+    progress.packets = 0;
+    progress.error = null;
+    clearCache();
+    const w = new Worker(compiledScript('ingest-worker.js'), { workerData: { inputs, dbPath } satisfies IngestJob });
     ingestWorker = w;
+    const mine = (): boolean => ingestWorker === w;
     const finish = (state: 'done' | 'failed', error: string | null): void => {
-      if (progress.state !== 'importing') return;
+      if (!mine() || progress.state !== 'importing') return;
       progress.state = state;
       progress.error = error;
       if (state === 'done') progress.bytesDone = progress.bytesTotal;
@@ -442,10 +463,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       db = null;
       clearCache();
       broadcast({ type: state === 'done' ? 'ingest.done' : 'ingest.failed', progress: { ...progress } });
-      resolveIngest({ ...progress });
+      if (firstIngest) resolveIngest({ ...progress });
+      firstIngest = false;
       prewarm();
     };
     w.on('message', (m: IngestMessage) => {
+      if (!mine()) return;
       if (m.type === 'progress') {
         progress.file = m.file;
         progress.bytesDone = m.bytesRead;
@@ -461,6 +484,47 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     });
     w.on('error', (err) => finish('failed', err.message));
     w.on('exit', (code) => finish(code === 0 ? 'done' : 'failed', code === 0 ? null : `the import stopped (exit code ${code})`));
+  };
+
+  /** Serves another file: a Rewind database as it is, a capture imported into a new temporary database. */
+  openFile = async (path: string): Promise<{ database: string }> => {
+    const file = resolve(path);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new ApiFailure('not_found', `no such file ${file}`, undefined, 404);
+    const capture = isCapturePath(file);
+    if (!capture && !/\.db$/i.test(file)) throw new ApiFailure('bad_request', `${file} is neither a capture (pcap, pcapng, .gz) nor a Rewind database (.db)`);
+    const old = ingestWorker;
+    ingestWorker = null;
+    await old?.terminate();
+    await prewarmWorker?.terminate();
+    db?.close();
+    db = null;
+    clearCache();
+    if (capture) {
+      const dir = join(tmpdir(), 'rewind-serve');
+      mkdirSync(dir, { recursive: true });
+      dbPath = join(dir, `${basename(file).replace(/[^A-Za-z0-9._-]+/g, '_')}-${process.pid}-${++opened}.db`);
+      for (const x of ['', '-wal', '-shm']) rmSync(dbPath + x, { force: true });
+      startIngest([file]);
+    } else {
+      try {
+        openReadOnly(file).close();
+      } catch (err) {
+        throw new ApiFailure('bad_request', (err as Error).message);
+      }
+      dbPath = file;
+      progress.state = 'idle';
+      progress.file = null;
+      progress.error = null;
+      broadcast({ type: 'ingest.done', progress: { ...progress } });
+      prewarm();
+    }
+    recent.add(file);
+    return { database: dbPath };
+  };
+
+  if (opts.ingest && opts.ingest.length > 0) {
+    for (const f of opts.ingest) if (existsSync(f)) recent.add(resolve(f));
+    startIngest(opts.ingest);
   } else {
     resolveIngest({ ...progress });
     prewarm();
