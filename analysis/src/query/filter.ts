@@ -349,14 +349,19 @@ function statusMatch(op: FilterOp, values: string[], position: number): { sql: s
   return compileColumns({ kind: 'int', columns: ['response_code'], help: '' }, op, values, position);
 }
 
-export const REQUEST_FILTER: FilterTable = {
-  fields: {
-    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', 'request_domain'), help: 'server address, host name or its first label' },
+/** The connection's own fields, the same in both logs (and in the flow tables). */
+const ADDRESS_FIELDS: Record<string, FieldDef> = {
     client: { kind: 'ip', columns: ['ip_0'], help: 'client address (or a network: 10.1.5.0/24)' },
     server: { kind: 'ip', columns: ['ip_1'], help: 'server address (or a network: 10.1.5.0/24)' },
     ip: { kind: 'ip', columns: ['ip_0', 'ip_1'], help: 'either address (or a network: 10.1.5.0/24)' },
     port: { kind: 'int', columns: ['server_port'], help: 'server port' },
     client_port: { kind: 'int', columns: ['client_port'], help: 'client port' },
+};
+
+export const REQUEST_FILTER: FilterTable = {
+  fields: {
+    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', 'request_domain'), help: 'server address, host name or its first label' },
+    ...ADDRESS_FIELDS,
     protocol: { kind: 'text', columns: ['l7_protocol'], help: 'HTTP, HTTP2, gRPC, DNS, MySQL, …' },
     method: { kind: 'text', columns: ['request_type'], help: 'request type (GET, COM_QUERY, …)' },
     endpoint: { kind: 'text', columns: ['endpoint'], help: 'endpoint (path prefix, gRPC method, SQL verb)' },
@@ -389,11 +394,7 @@ export const REQUEST_FILTER: FilterTable = {
 export const FLOW_FILTER: FilterTable = {
   fields: {
     service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', null), help: 'server address (ip or ip:port)' },
-    client: { kind: 'ip', columns: ['ip_0'], help: 'client address (or a network: 10.1.5.0/24)' },
-    server: { kind: 'ip', columns: ['ip_1'], help: 'server address (or a network: 10.1.5.0/24)' },
-    ip: { kind: 'ip', columns: ['ip_0', 'ip_1'], help: 'either address (or a network: 10.1.5.0/24)' },
-    port: { kind: 'int', columns: ['server_port'], help: 'server port' },
-    client_port: { kind: 'int', columns: ['client_port'], help: 'client port' },
+    ...ADDRESS_FIELDS,
     protocol: { kind: 'text', columns: ['protocol_name'], help: 'TCP, UDP, ICMP, …' },
     close_type: { kind: 'text', columns: ['close_type'], help: 'how the flow ended (fin, client-reset, timeout, …)' },
     status: { kind: 'text', columns: ['status'], help: 'flow status' },

@@ -193,17 +193,21 @@ export function overviewTimeline(db: Db, range: TimeRange = {}, points = 300): {
   return { interval, points: out };
 }
 
-export interface ServiceRed {
+/** Requests, errors (client + server) and their share in %, of a service, an endpoint or an edge. */
+export interface RedCounts {
+  requests: number;
+  errors: number;
+  errorPct: number;
+}
+
+export interface ServiceRed extends RedCounts {
   /** `ip:port` (tags name it once they exist). */
   service: string;
   ip: string;
   port: number;
   protocol: string;
-  requests: number;
   /** Requests per second over the range. */
   rps: number;
-  errors: number;
-  errorPct: number;
   timeouts: number;
   rrtP50: number | null;
   rrtP90: number | null;
@@ -252,14 +256,11 @@ export function overviewServices(db: Db, range: TimeRange = {}, sparkPoints = 30
   return { sparkInterval, services };
 }
 
-export interface EndpointRed {
+export interface EndpointRed extends RedCounts {
   ip: string;
   port: number;
   protocol: string;
   endpoint: string;
-  requests: number;
-  errors: number;
-  errorPct: number;
   timeouts: number;
   rrtP99: number | null;
   rrtMax: number | null;
@@ -301,16 +302,13 @@ export interface MapNode {
   members?: number;
 }
 
-export interface MapEdge {
+export interface MapEdge extends RedCounts {
   id: string;
   source: string;
   target: string;
   port: number;
   protocol: string;
-  requests: number;
   rps: number;
-  errors: number;
-  errorPct: number;
   rrtP99: number | null;
   bytes: number;
   rttAvg: number | null;
