@@ -51,13 +51,17 @@ const SUMS = `sum(request) AS request, sum(response) AS response, sum(error) AS 
   sum(server_error) AS server_error, sum(timeout) AS timeout, sum(rrt_sum) AS rrt_sum, sum(rrt_count) AS rrt_count, max(rrt_max) AS rrt_max,
   ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}`;
 
-interface Acc {
+/** The counters of RedTotals, summed over metric rows. */
+interface RedCounters {
   requests: number;
   responses: number;
   errors: number;
   clientErrors: number;
   serverErrors: number;
   timeouts: number;
+}
+
+interface Acc extends RedCounters {
   rrtSum: number;
   rrtCount: number;
   rrtMax: number;
@@ -89,13 +93,7 @@ function totals(a: Acc): RedTotals {
   };
 }
 
-export interface RedTotals {
-  requests: number;
-  responses: number;
-  errors: number;
-  clientErrors: number;
-  serverErrors: number;
-  timeouts: number;
+export interface RedTotals extends RedCounters {
   rrtAvg: number | null;
   rrtMax: number | null;
   rrtP50: number | null;
