@@ -246,6 +246,22 @@ describe('result cache', () => {
   });
 });
 
+describe('prewarm', () => {
+  it('a call for an answer being prewarmed waits for it instead of computing it again', async () => {
+    const s3 = await startService({ dbPath, rendererDir: null, recentFile: join(dir, 'recent4.json') });
+    try {
+      // At once after start: the worker is still on it.
+      const r = await http('POST', '/api/map.graph', { port: s3.port, body: JSON.stringify({ layer: 'app' }), headers: { authorization: `Bearer ${s3.token}` } });
+      expect(r.status).toBe(200);
+      expect(r.headers['x-rewind-cache']).toBe('hit');
+      const mine = await ok<{ edges: unknown[] }>('map.graph', { layer: 'app' });
+      expect((JSON.parse(r.body.toString()) as { result: { edges: unknown[] } }).result.edges).toEqual(mine.edges);
+    } finally {
+      await s3.close();
+    }
+  });
+});
+
 describe('library (Home)', () => {
   it('lists the sample incidents with their README descriptions, opens one, and remembers it', async () => {
     const s2 = await startService({ dbPath: join(dir, 'lib.db'), ingest: [sample], rendererDir: null, recentFile: join(dir, 'recent2.json') });

@@ -21,6 +21,7 @@ import type { WebSocket } from 'ws';
 import { OPERATION_NAMES, TOKEN_PROTOCOL_PREFIX } from '../common/api.js';
 import type { ApiError, ApiResponse, ErrorCode, IngestProgress, OperationName, Operations, ServiceEvent, ServiceHealth } from '../common/api.js';
 import type { IngestJob, IngestMessage } from './ingest-worker.js';
+import { PREWARM } from './prewarm-worker.js';
 import type { PrewarmJob, PrewarmResult } from './prewarm-worker.js';
 import { listSamples, webRecentFile } from './library.js';
 import { compiledScript } from './paths.js';
@@ -145,17 +146,32 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     cacheEpoch++;
   };
   let prewarmWorker: Worker | null = null;
+  /** Answers the prewarm worker is computing: a call for one of them waits for it rather than computing it again. */
+  const pending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const prewarm = (): void => {
     if (prewarmWorker !== null || progress.state === 'importing' || !existsSync(dbPath)) return;
     const epoch = cacheEpoch;
     const w = new Worker(compiledScript('prewarm-worker.js'), { workerData: { dbPath } satisfies PrewarmJob });
     prewarmWorker = w;
+    for (const item of PREWARM) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((ok) => {
+        resolve = ok;
+      });
+      pending.set(cacheKey(item.op, item.params), { promise, resolve });
+    }
+    const settle = (key: string): void => {
+      pending.get(key)?.resolve();
+      pending.delete(key);
+    };
     w.on('message', (m: PrewarmResult) => {
       const key = cacheKey(m.op, m.params);
       if (epoch === cacheEpoch && !cache.has(key)) cache.set(key, m.result);
+      settle(key);
     });
     const done = (): void => {
       if (prewarmWorker === w) prewarmWorker = null;
+      for (const key of [...pending.keys()]) settle(key);
     };
     w.on('error', done);
     w.on('exit', done);
@@ -307,6 +323,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     }
     const cacheable = CACHEABLE.has(op) && progress.state !== 'importing' && req.headers['x-rewind-no-cache'] !== '1';
     const key = cacheable ? cacheKey(op, params) : '';
+    if (cacheable && !cache.has(key) && pending.has(key)) await pending.get(key)?.promise;
     if (cacheable && cache.has(key)) {
       res.setHeader('x-rewind-cache', 'hit');
       send(res, 200, { ok: true, result: cache.get(key) });
