@@ -22,5 +22,5 @@ export type {
   BundleInfo, CaptureRange, EndpointRed, LogQuery, MapEdge, MapNode, NetworkHealth, OverviewSummary, Page, RedTotals, ServiceRed,
   TimelinePoint, TimeRange,
 } from './query/views.js';
-export { exportFlowPcap, ExportError, requestPayload } from './query/export-flow.js';
+export { exportFlowPcap, ExportError, flowPcapName, requestPayload } from './query/export-flow.js';
 export type { ExportResult, MessageBytes, RequestPayload } from './query/export-flow.js';

@@ -1,13 +1,12 @@
 // Exports the packets of one flow as a classic pcap file (nanosecond timestamps), so that a connection found in the
 // request or flow log opens in Wireshark. The packets are read again from the capture the flow was imported from:
 // the frames between the flow's first and last frame whose addresses and ports are the flow's, either direction.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { CaptureReader } from '../bundle/reader.js';
 import type { InterfaceInfo, PacketRecord } from '../bundle/types.js';
 import { newDecodedPacket, PacketDecoder } from '../decode/decoder.js';
 import type { DecodedPacket } from '../decode/types.js';
 import type { Db } from '../store/store.js';
-import { createReadStream } from 'node:fs';
 
 export class ExportError extends Error {
   constructor(message: string, readonly code: 'not_found' | 'source_missing' | 'mixed_link_types') {
@@ -94,6 +93,13 @@ async function forEachFlowPacket(f: FlowKey, each: (p: FlowPacket) => void): Pro
   if (!done) reader.end();
 }
 
+/** The download name of a flow's pcap: flow-<id>-<client>_<port>-<server>_<port>.pcap */
+export function flowPcapName(flowId: number, f: Record<string, unknown> | FlowKey): string {
+  const r = f as Record<string, unknown>;
+  const safe = (s: unknown): string => String(s).replace(/[^0-9A-Za-z.]+/g, '_');
+  return `flow-${flowId}-${safe(r.ip_0)}_${String(r.client_port)}-${safe(r.ip_1)}_${String(r.server_port)}.pcap`;
+}
+
 /** The pcap of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
 export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResult> {
   const f = flowKey(db, flowId);
@@ -118,12 +124,11 @@ export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResu
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(262144, 16);
   header.writeUInt32LE(linkType === -1 ? 1 : linkType, 20);
-  const safe = (s: string): string => s.replace(/[^0-9A-Za-z.]+/g, '_');
   return {
     pcap: Buffer.concat([header, ...chunks]),
     packets,
     linkType: linkType === -1 ? 1 : linkType,
-    fileName: `flow-${flowId}-${safe(f.ip_0)}_${f.client_port}-${safe(f.ip_1)}_${f.server_port}.pcap`,
+    fileName: flowPcapName(flowId, f),
   };
 }
 

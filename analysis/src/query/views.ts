@@ -371,8 +371,8 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     m.add(client);
     return node(net, net, 'clients');
   };
-  type Acc = MapEdge & { hist: number[]; rrtMax: number; rttSum: number; rttCount: number };
-  const edges = new Map<string, Acc>();
+  type EdgeAcc = MapEdge & { hist: number[]; rrtMax: number; rttSum: number; rttCount: number };
+  const edges = new Map<string, EdgeAcc>();
   // SQLite groups the rows by the node each client address is drawn as (a function of this call), so that only one row
   // per edge comes back: materialising every client → server row cost seconds on 1M requests.
   // Per call of the function: a client that is not one service's address is drawn the same whatever it calls.

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DesktopController } from './controller.js';
 import type { MenuItem } from './menu.js';
-import { listSamples } from '../service/library.js';
+import { listSamples, samplesDir } from '../service/library.js';
 import { RecentFiles } from '../service/recent.js';
 import { navigationAllowed, permissionAllowed, webPreferences, windowOpenAction } from './security.js';
 
@@ -21,8 +21,9 @@ export function cliPath(): string {
   return join(dirname(require.resolve('@rewind/analysis/package.json')), 'bin', 'rewind.js');
 }
 
+/** The sample incident opened when no file is given. */
 export function samplePath(): string {
-  return join(here, '..', '..', '..', 'sample-captures', 'loopback-http.pcap');
+  return join(samplesDir(), 'loopback-http.pcap');
 }
 
 export async function run(e: Electron): Promise<void> {

@@ -12,7 +12,7 @@ import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  bundleInfo, ENGINE_VERSION, exportFlowPcap, ExportError, filterHelp, FilterError, FLOW_FILTER, flowDetail, flowLog, openReadOnly,
+  bundleInfo, ENGINE_VERSION, exportFlowPcap, ExportError, flowPcapName, filterHelp, FilterError, FLOW_FILTER, flowDetail, flowLog, openReadOnly,
   overviewServices, overviewSummary, overviewTimeline, REQUEST_FILTER, requestDetail, requestLog, requestPayload, serviceMap, topEndpoints,
 } from '@rewind/analysis';
 import type { Db } from '@rewind/analysis';
@@ -230,13 +230,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     'flows.exportPcap': (p) => {
       const flowId = num(p.flowId, 'flowId', false) as number;
-      if (flowDetail(database(), flowId) === null) throw new ApiFailure('not_found', `no flow ${flowId}`, undefined, 404);
+      const flow = flowDetail(database(), flowId);
+      if (flow === null) throw new ApiFailure('not_found', `no flow ${flowId}`, undefined, 404);
       // A one-use download id, so that the token does not have to travel in a URL.
       const id = randomBytes(16).toString('hex');
       const now = Date.now();
       for (const [k, v] of exports) if (v.expires < now || exports.size > 1000) exports.delete(k);
       exports.set(id, { flowId, expires: now + 5 * 60_000 });
-      return { url: `/download/${id}`, fileName: `flow-${flowId}.pcap` };
+      return { url: `/download/${id}`, fileName: flowPcapName(flowId, flow) };
     },
     'library.list': () => ({ samples: listSamples(), recent: recent.list(), database: dbPath }),
     'library.open': (p) => {
