@@ -2,7 +2,7 @@
 // Entry of the `rewind` CLI: runs the compiled engine CLI (built by `npm install` via the root prepare script).
 // `rewind record` belongs to the capture agent (@rewind/capture-agent): the engine never imports it, this entry
 // script hands the command over when the agent is installed beside it. `rewind serve` (the engine service of the app,
-// web mode) belongs to @rewind/app the same way.
+// web mode) belongs to @rewind/app the same way, and `rewind lab` to @rewind/lab (sample-captures/lab).
 import { main } from '../dist/cli/main.js';
 
 const io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -17,6 +17,16 @@ async function run(argv) {
       return 1;
     }
     return app.cmdServe(argv.slice(1), io);
+  }
+  if (argv[0] === 'lab') {
+    let lab;
+    try {
+      lab = await import('@rewind/lab');
+    } catch (err) {
+      process.stderr.write(`rewind lab needs the lab package (@rewind/lab, sample-captures/lab), which is not installed or not built: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    return lab.cmdLab(argv.slice(1), io);
   }
   if (argv[0] !== 'record') return main(argv);
   let agent;

@@ -48,7 +48,10 @@ export interface SocketTracerOptions {
   port?: number;
   /** Trace only processes with this name (the kernel's comm, at most 15 bytes). */
   comm?: string;
-  /** Trace only processes in this cgroup (v2): its directory, e.g. /sys/fs/cgroup/system.slice/nginx.service. */
+  /**
+   * Trace only processes in this cgroup (v2) or below it: its directory, e.g. /sys/fs/cgroup/system.slice/nginx.service,
+   * or a slice such as /sys/fs/cgroup/kubepods.slice for every pod of a node.
+   */
   cgroup?: string;
   /** Bytes of the batch buffer one poll fills (default 4 MiB). */
   batchBytes?: number;
@@ -59,6 +62,19 @@ export function cgroupId(dir: string): number {
   const st = statSync(dir);
   if (!st.isDirectory() || !existsSync(path.join(dir, 'cgroup.procs'))) throw new Error(`${dir} is not a cgroup v2 directory`);
   return st.ino;
+}
+
+/** Depth of a cgroup v2 directory below the root of its cgroup2 mount (the root is 0). */
+export function cgroupLevel(dir: string, mounts = readFileSync('/proc/mounts', 'utf8')): number {
+  const abs = path.resolve(dir);
+  let best: string | null = null;
+  for (const line of mounts.split('\n')) {
+    const f = line.split(' ');
+    if (f[2] !== 'cgroup2' || f[1] === undefined) continue;
+    if ((abs === f[1] || abs.startsWith(`${f[1]}/`)) && (best === null || f[1].length > best.length)) best = f[1];
+  }
+  if (best === null) throw new Error(`${dir} is not under a cgroup2 mount`);
+  return path.relative(best, abs).split('/').filter((s) => s.length > 0).length;
 }
 
 /** The comm filter as the kernel program takes it: four LE words and masks covering the name and its NUL. */
@@ -168,6 +184,7 @@ export class SocketTracer {
       cfg_target_tgid: opts.pid ?? 0,
       cfg_port: opts.port ?? 0,
       cfg_cgroup_id: opts.cgroup === undefined ? 0 : cgroupId(opts.cgroup),
+      cfg_cgroup_level: opts.cgroup === undefined ? 0 : cgroupLevel(opts.cgroup),
       ...(opts.comm === undefined ? {} : commFilter(opts.comm)),
     });
   }

@@ -53,7 +53,8 @@ const volatile __u32 cfg_payload_bytes = RW_PAYLOAD_DEFAULT; /* ≤ RW_PAYLOAD_M
 const volatile __u32 cfg_self_tgid = 0;                      /* the agent: never traced */
 const volatile __u32 cfg_target_tgid = 0;                    /* 0 = every process */
 const volatile __u16 cfg_port = 0;                           /* 0 = every port; else local or remote port */
-const volatile __u64 cfg_cgroup_id = 0;                      /* 0 = every cgroup; else only this cgroup (v2 id) */
+const volatile __u64 cfg_cgroup_id = 0;                      /* 0 = every cgroup; else only this cgroup and below (v2 id) */
+const volatile __u32 cfg_cgroup_level = 0;                   /* depth of that cgroup below the v2 root (root = 0) */
 /* comm filter: the kernel's 16 comm bytes as four little-endian words must equal cfg_comm<i> where cfg_comm_mask<i>
  * has bits (the loader covers the name and its NUL, so a shorter name does not match as a prefix); all masks 0 = off */
 const volatile __u32 cfg_comm0 = 0, cfg_comm1 = 0, cfg_comm2 = 0, cfg_comm3 = 0;
@@ -193,7 +194,9 @@ static __always_inline bool traced_process(__u32 tgid)
 		return false;
 	if (cfg_target_tgid && tgid != cfg_target_tgid)
 		return false;
-	if (cfg_cgroup_id && bpf_get_current_cgroup_id() != cfg_cgroup_id)
+	/* The process's ancestor at the filter's depth is the filter's cgroup: the cgroup itself or any cgroup below it
+	 * (a pod slice covers its containers, a kubepods slice a node's pods). */
+	if (cfg_cgroup_id && bpf_get_current_ancestor_cgroup_id(cfg_cgroup_level) != cfg_cgroup_id)
 		return false;
 	if (cfg_comm_mask0) {
 		__u32 w[4] = {};

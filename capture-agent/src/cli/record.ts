@@ -11,8 +11,11 @@ export interface RecordIo {
 
 const USAGE = `Usage: rewind record --out <bundle.pcapng> [--duration 30s] [--no-ebpf] [--pid N] [--comm NAME] [--cgroup DIR]
                      [--port N] [--payload-bytes N] [--no-tls] [--iface lo,eth0|any] [--filter "<pcap filter>"]
+                     [--k8s in-cluster|KUBECONFIG|http(s)://api:port] [--cloud aws|gcp|azure|auto] [--host NAME] [--node NAME]
+                     [--iface-info '{"veth1":{"kind":"pod-veth","pod":"web-0","namespace":"shop"}}']
   Records what the eBPF socket tracer sees (socket syscalls, OpenSSL plaintext unless --no-tls, TCP state changes and
-  retransmissions, process exec/exit), and packets of the given interfaces (root).
+  retransmissions, process exec/exit), packets of the given interfaces (root), and tags: a Kubernetes snapshot and its
+  watch deltas (--k8s), the cloud instance metadata (--cloud; off unless asked).
   Stops after --duration, or on SIGINT / SIGTERM.
 `;
 
@@ -43,6 +46,12 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
         cgroup: { type: 'string' },
         port: { type: 'string' },
         'payload-bytes': { type: 'string' },
+        k8s: { type: 'string' },
+        cloud: { type: 'string' },
+        'cloud-endpoint': { type: 'string' },
+        host: { type: 'string' },
+        node: { type: 'string' },
+        'iface-info': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -81,6 +90,19 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
     io.stderr(`rewind record: ${(err as Error).message}\n`);
     return 2;
   }
+  let ifaceInfo: Record<string, Record<string, unknown>> | undefined;
+  try {
+    ifaceInfo = args['iface-info'] ? JSON.parse(args['iface-info']) as Record<string, Record<string, unknown>> : undefined;
+    if (ifaceInfo !== undefined && (typeof ifaceInfo !== 'object' || ifaceInfo === null || Array.isArray(ifaceInfo))) throw new Error('not an object');
+  } catch (err) {
+    io.stderr(`rewind record: --iface-info must be a JSON object of device → fields (${(err as Error).message})\n`);
+    return 2;
+  }
+  const cloud = args.cloud;
+  if (cloud !== undefined && !['aws', 'gcp', 'azure', 'auto'].includes(cloud)) {
+    io.stderr('rewind record: --cloud takes aws, gcp, azure or auto\n');
+    return 2;
+  }
   const ebpf = !noEbpf && args.ebpf !== false;
   const ifaces = args.iface ? args.iface.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (!ebpf && ifaces.length === 0) {
@@ -100,7 +122,8 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
     io.stderr(`recording to ${args.out}${durationMs ? ` for ${durationMs / 1000} s` : ''} (SIGINT / SIGTERM to stop)\n`);
     const s = await recordEbpf({
       out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes, ebpf, ifaces, filter: args.filter, comm: args.comm,
-      cgroup: args.cgroup, tls: !noTls,
+      cgroup: args.cgroup, tls: !noTls, k8s: args.k8s, cloud: cloud as 'aws' | 'gcp' | 'azure' | 'auto' | undefined,
+      cloudEndpoint: args['cloud-endpoint'], host: args.host, node: args.node, ifaceInfo,
     });
     for (const skipped of s.tls.skipped) io.stderr(`rewind record: TLS probes not attached: ${skipped}\n`);
     const pk = Object.entries(s.packets).map(([d, n]) => `, ${n} packets on ${d}`).join('');

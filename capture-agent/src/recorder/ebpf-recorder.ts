@@ -8,6 +8,10 @@ import { BundleWriter, LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '@rewind/
 import { EVENT_KIND, SocketTracer, TCP_STATE_NAMES } from '@rewind/ebpf';
 import { readProcess, snapshotProcesses } from '../sources/procfs.js';
 import { PcapSource } from '../sources/pcap.js';
+import { KubernetesSource } from '../sources/k8s.js';
+import { readCloudMetadata } from '../sources/cloud.js';
+import type { CloudProvider } from '../sources/cloud.js';
+import { describeInterface } from '../sources/interfaces.js';
 import type { SocketEvent, TracerCounters } from '@rewind/ebpf';
 
 export interface EbpfRecordOptions {
@@ -32,6 +36,16 @@ export interface EbpfRecordOptions {
   ifaces?: string[];
   /** libpcap filter for the packet capture. */
   filter?: string;
+  /** Kubernetes node this host is (written into every observation point). */
+  node?: string;
+  /** Per device: observation-point fields known to the caller (kind, pod, namespace…), merged over the detected ones. */
+  ifaceInfo?: Record<string, Record<string, unknown>>;
+  /** Kubernetes tag source: `in-cluster`, a kubeconfig path or an API URL; off when absent. */
+  k8s?: string;
+  /** Cloud tag source: the instance metadata of this provider (`auto`: the first that answers); off when absent. */
+  cloud?: CloudProvider | 'auto';
+  /** Metadata endpoint for the cloud source (default http://169.254.169.254). */
+  cloudEndpoint?: string;
 }
 
 export interface EbpfRecordSummary {
@@ -92,15 +106,42 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   }, {
     host, userAppl: 'rewind capture-agent',
     config: {
-      sources: [...(tracer ? ['ebpf'] : []), ...(opts.ifaces?.length ? ['pcap'] : [])], pid: opts.pid ?? null, port: opts.port ?? null,
+      sources: [...(tracer ? ['ebpf'] : []), ...(opts.ifaces?.length ? ['pcap'] : []), ...(opts.k8s ? ['k8s'] : []), ...(opts.cloud ? ['cloud'] : [])], pid: opts.pid ?? null, port: opts.port ?? null,
       comm: opts.comm ?? null, cgroup: opts.cgroup ?? null, tlsLibraries: tls.attached,
       payloadBytes: opts.payloadBytes ?? 4096, ifaces: opts.ifaces ?? [], filter: opts.filter ?? null,
     },
   });
   const iface = writer.addInterface({
     linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: `ebpf@${host}`, description: 'eBPF socket data (syscalls)',
-    observationPoint: { kind: 'ebpf', host },
+    observationPoint: { kind: 'ebpf', host, ...(opts.node ? { node: opts.node } : {}) },
   });
+  // Tag sources: the cloud's instance metadata once, the Kubernetes snapshot now and its changes as they come.
+  let k8s: KubernetesSource | null = null;
+  const tagStats = { k8s: { objects: 0, deltas: 0, errors: 0, lastError: null as string | null }, cloud: { records: 0, error: null as string | null } };
+  if (opts.cloud) {
+    try {
+      writer.writeRecord(RecordType.CLOUD_METADATA, await readCloudMetadata(opts.cloud, { endpoint: opts.cloudEndpoint }));
+      tagStats.cloud.records++;
+    } catch (err) {
+      tagStats.cloud.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (opts.k8s) {
+    k8s = new KubernetesSource({
+      target: opts.k8s,
+      onSnapshot: (snap) => writer.writeRecord(RecordType.K8S_SNAPSHOT, snap),
+      onDelta: (d) => writer.writeRecord(RecordType.K8S_WATCH_DELTA, d),
+      onError: (m) => { tagStats.k8s.lastError = m; },
+    });
+    try {
+      await k8s.start();
+    } catch (err) {
+      k8s.stop();
+      tracer?.close();
+      closeSync(fd);
+      throw new Error(`Kubernetes source (${opts.k8s}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   // Packet sources: one interface block each; packets are written as they arrive (between polls of the tracer).
   const packets: Record<string, number> = {};
   const pcaps: PcapSource[] = [];
@@ -115,7 +156,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       });
       ifaceId = writer.addInterface({
         linkType: src.linkType, name: device, filter: opts.filter, snapLen: 65_535,
-        observationPoint: { kind: 'nic', host, device },
+        observationPoint: { ...describeInterface(device), host, ...(opts.node ? { node: opts.node } : {}), device, ...(opts.ifaceInfo?.[device] ?? {}) },
       });
       pcaps.push(src);
     }
@@ -193,6 +234,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       await new Promise((r) => setTimeout(r, pcaps.length > 0 ? 5 : took > 0 ? 2 : 10));
     }
     for (const p of pcaps) p.close();
+    k8s?.stop();
     while (drain(0) > 0) { /* what arrived before the stop */ }
     if (lifecycle.length) writer.writeRecord(RecordType.TCP_LIFECYCLE, { events: lifecycle.splice(0) });
     if (seenLater.length || processEvents.length) {
@@ -210,6 +252,8 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
         // libpcap's counters, read when each capture closed: received (passed the filter; on lo each packet counts
         // twice, sent and received), dropped (its buffer was full: the agent fell behind), ifDropped (the driver).
         ...pcaps.map((p) => ({ source: 'pcap', host, device: p.device, packets: packets[p.device], ...p.stats() })),
+        ...(k8s ? [{ source: 'k8s', host, objects: k8s.objects, deltas: k8s.deltas, errors: k8s.errors, lastError: tagStats.k8s.lastError }] : []),
+        ...(opts.cloud ? [{ source: 'cloud', host, records: tagStats.cloud.records, error: tagStats.cloud.error }] : []),
       ],
     });
     writer.writeSummary({ host });
@@ -217,6 +261,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     return { out: opts.out, packets, events, closes, counters, malformed, bytes, tcpEvents, tls };
   } finally {
     for (const p of pcaps) p.close();
+    k8s?.stop();
     tracer?.close();
     try {
       flush();

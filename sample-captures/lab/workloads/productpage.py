@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""productpage (Python): the shop's front page. GET /productpage?id=N calls details and reviews over keep-alive
+HTTP/1.1 connections (one pair per serving thread) and answers with both. A failing dependency answers 502 with
+what failed, so the load generator sees the incident."""
+import http.client
+import http.server
+import json
+import os
+import threading
+import urllib.parse
+
+PORT = int(os.environ.get("PORT", "9080"))
+DETAILS = os.environ.get("DETAILS_HOST", "details")
+REVIEWS = os.environ.get("REVIEWS_HOST", "reviews")
+local = threading.local()
+
+
+def call(host, path, headers):
+    conns = getattr(local, "conns", None)
+    if conns is None:
+        conns = local.conns = {}
+    for attempt in (0, 1):
+        c = conns.get(host)
+        if c is None:
+            c = conns[host] = http.client.HTTPConnection(host, 9080, timeout=5)
+        try:
+            c.request("GET", path, headers=headers)
+            r = c.getresponse()
+            body = r.read()
+            return r.status, body
+        except (http.client.HTTPException, OSError):
+            c.close()
+            conns.pop(host, None)
+            if attempt == 1:
+                return 599, b"connection failed"
+    return 599, b""
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        if u.path == "/healthz":
+            return self.send(200, {"ok": True})
+        if u.path != "/productpage":
+            return self.send(404, {"error": "not found"})
+        pid = urllib.parse.parse_qs(u.query).get("id", ["0"])[0]
+        fwd = {k: v for k, v in self.headers.items() if k.lower() in ("x-request-id", "traceparent", "user-agent")}
+        ds, dbody = call(DETAILS, f"/details/{pid}", fwd)
+        rs, rbody = call(REVIEWS, f"/reviews/{pid}", fwd)
+        if ds != 200 or rs != 200:
+            return self.send(502, {"error": "dependency failed", "details": ds, "reviews": rs})
+        self.send(200, {"id": pid, "details": json.loads(dbody), "reviews": json.loads(rbody)})
+
+    def send(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+if __name__ == "__main__":
+    Server(("0.0.0.0", PORT), Handler).serve_forever()

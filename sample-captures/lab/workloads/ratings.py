@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""ratings (Python): GET /ratings/N reads the product's ratings from MariaDB (PyMySQL) over a small pool of
+persistent connections. A lost or refused database connection answers 500 and is opened again on the next request."""
+import http.server
+import json
+import os
+import queue
+import urllib.parse
+
+import pymysql
+
+PORT = int(os.environ.get("PORT", "9080"))
+DB_HOST = os.environ.get("DB_HOST", "mariadb")
+POOL_SIZE = int(os.environ.get("POOL_SIZE", "2"))
+pool = queue.Queue()
+for _ in range(POOL_SIZE):
+    pool.put(None)
+
+
+def connect():
+    return pymysql.connect(host=DB_HOST, port=3306, user="ratings", password="ratings", database="bookinfo",
+                           connect_timeout=3, read_timeout=5, write_timeout=5, autocommit=True)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        if u.path == "/healthz":
+            return self.send(200, {"ok": True})
+        parts = u.path.strip("/").split("/")
+        if len(parts) != 2 or parts[0] != "ratings" or not parts[1].isdigit():
+            return self.send(404, {"error": "not found"})
+        conn = pool.get()
+        try:
+            if conn is None:
+                conn = connect()
+            with conn.cursor() as cur:
+                cur.execute("SELECT reviewer, stars FROM ratings WHERE product_id = %s ORDER BY reviewer", (int(parts[1]),))
+                rows = cur.fetchall()
+            self.send(200, {"id": int(parts[1]), "ratings": {r: s for r, s in rows}})
+        except pymysql.MySQLError as e:
+            try:
+                if conn is not None:
+                    conn.close()
+            except Exception:
+                pass
+            conn = None
+            self.send(500, {"error": "database unavailable", "detail": str(e)})
+        finally:
+            pool.put(conn)
+
+    def send(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+if __name__ == "__main__":
+    Server(("0.0.0.0", PORT), Handler).serve_forever()
