@@ -148,10 +148,11 @@ function nodeByAddress(addr: string | undefined): (typeof NODES)[number] | undef
 
 const IMDS_TOKEN = 'rewind-lab-imds-token';
 
-export function metadataServer(): http.Server {
+/** `nodeFor` maps the caller's address to the node it is (tests on loopback give their own). */
+export function metadataServer(nodeFor: (addr: string | undefined) => (typeof NODES)[number] | undefined = nodeByAddress): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://metadata');
-    const node = nodeByAddress(req.socket.remoteAddress);
+    const node = nodeFor(req.socket.remoteAddress);
     const text = (status: number, body: string, type = 'text/plain'): void => {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(body);

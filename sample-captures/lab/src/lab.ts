@@ -159,7 +159,12 @@ async function startDelayLink(pod: LabPod, delayMs: number, log: LogSink): Promi
 }
 
 /** Builds and starts the whole lab; on any failure, tears down what it made and rethrows. */
-export async function labUp(log: LogSink = () => {}): Promise<LabState> {
+export interface UpOptions {
+  /** Tests only: fail on purpose after this step, to check that a failed up removes what it made. */
+  failAfter?: 'network' | 'pods';
+}
+
+export async function labUp(log: LogSink = () => {}, opts: UpOptions = {}): Promise<LabState> {
   const missing = missingRequirements();
   if (missing.length > 0) throw new Error(`rewind lab needs: ${missing.join('; ')}`);
   await labDown(() => {});
@@ -186,6 +191,7 @@ export async function labUp(log: LogSink = () => {}): Promise<LabState> {
     });
     log(`network: ${labNamespaces().length} namespaces in ${Date.now() - t0} ms`);
     writeState(state);
+    if (opts.failAfter === 'network') throw new Error('injected failure after the network');
     prepareMariadb(STATE_DIR);
     for (const app of START_ORDER) {
       for (const pod of PODS.filter((p) => p.labels.app === app)) {
@@ -198,8 +204,10 @@ export async function labUp(log: LogSink = () => {}): Promise<LabState> {
       }
     }
     log(`pods: ${state.processes.length} containers running (${Date.now() - t0} ms)`);
+    if (opts.failAfter === 'pods') throw new Error('injected failure after the pods');
     // The control plane on the underlay: the Kubernetes API endpoint and the instance metadata endpoint.
-    const cp = path.join(path.dirname(fileURLToPath(import.meta.url)), 'control-plane.js');
+    // The compiled script (this module may be running from src/ under the test runner).
+    const cp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'control-plane.js');
     const cpLog = path.join(STATE_DIR, 'control-plane.log');
     state.controlPlane.push({
       pod: 'control-plane', log: cpLog,
