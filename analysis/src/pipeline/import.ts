@@ -4,6 +4,8 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CaptureReader } from '../bundle/reader.js';
 import { CaptureFormatError } from '../bundle/types.js';
+import { ResourceCollector } from '../tagging/resources.js';
+import { autoTagStatements, resourceStatements } from '../tagging/auto-tag.js';
 import { RecordType } from '../bundle/constants.js';
 import type { CaptureHandler, InterfaceInfo, PacketRecord, ReadSummary, SectionInfo } from '../bundle/types.js';
 import { PacketDecoder, newDecodedPacket } from '../decode/index.js';
@@ -207,6 +209,9 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   let firstTime: number | null = null;
   let lastTime: number | null = null;
   const decoder = new PacketDecoder(opts.decoder);
+  // Kubernetes and cloud records, turned into resources and flow tags once every flow is stored.
+  const resources = new ResourceCollector();
+  const sectionHosts: (string | null)[] = [];
   const pkt = newDecodedPacket();
 
   /** Flows whose _l7_flow row is written. */
@@ -285,6 +290,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
   const handler: CaptureHandler = {
     section(s) {
       if (!firstSection) firstSection = s;
+      sectionHosts[s.index] = s.rewind?.host ?? null;
     },
     iface(i: InterfaceInfo) {
       const op = i.observationPoint ?? {};
@@ -359,6 +365,9 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
       }
     },
     custom(c) {
+      if (c.recordType === RecordType.K8S_SNAPSHOT) return resources.snapshot(c.json);
+      if (c.recordType === RecordType.K8S_WATCH_DELTA) return resources.delta(c.json);
+      if (c.recordType === RecordType.CLOUD_METADATA) return resources.cloud(sectionHosts[c.sectionIndex] ?? null, c.json);
       if (c.recordType === RecordType.TCP_LIFECYCLE) {
         const v = c.json as { events?: unknown } | undefined;
         const list = v && Array.isArray(v.events) ? (v.events as Record<string, unknown>[]) : null;
@@ -373,7 +382,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
             continue;
           }
           store.addTcpEvent({
-            bundleId, host: firstSection?.rewind?.host ?? null, time: ts, type, socketId: str(e.socketId), pid: num(e.pid),
+            bundleId, host: sectionHosts[c.sectionIndex] ?? firstSection?.rewind?.host ?? null, time: ts, type, socketId: str(e.socketId), pid: num(e.pid),
             localIp: str(e.src), localPort: num(e.srcPort), remoteIp: str(e.dst), remotePort: num(e.dstPort), oldState: str(e.oldState),
             newState: str(e.newState), state: str(e.state), role: str(e.role),
           });
@@ -400,7 +409,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
           continue;
         }
         store.addProcess({
-          bundleId, host: firstSection?.rewind?.host ?? null, pid, ppid: num(p.ppid), comm: str(p.comm),
+          bundleId, host: sectionHosts[c.sectionIndex] ?? firstSection?.rewind?.host ?? null, pid, ppid: num(p.ppid), comm: str(p.comm),
           cmdline: Array.isArray(p.cmdline) ? p.cmdline.filter((a) => typeof a === 'string').join(' ') : null,
           containerId: str(p.containerId), cgroup: str(p.cgroup), startTime: num(p.startTimeUs), seenAt: num(v.tsUs),
           snapshot: v.snapshot !== false,
@@ -449,6 +458,17 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     store.addViolation({ bundleId, layer: 'decode', kind: v.kind, message: v.message });
   }
   await store.drain();
+  if (!resources.empty) {
+    // Auto-tagging: the resources with their validity, then the tags of this bundle's flows (see tagging/auto-tag.ts).
+    const built = resources.build(bundleId, store.maxId('resources') + 1);
+    for (const [sql, params] of resourceStatements(bundleId, built.resources, built.containers, built.addresses)) store.runSql(sql, params);
+    for (const [sql, params] of autoTagStatements(bundleId)) store.runSql(sql, params);
+    await store.drain();
+  }
+  if (resources.malformed > 0) {
+    violations += resources.malformed;
+    store.addViolation({ bundleId, layer: 'capture', kind: 'tag-record-malformed', message: `${resources.malformed} Kubernetes/cloud record(s) or object(s) not in the documented shape` });
+  }
   const truncatedTailBytes = readSummary?.truncatedTailBytes ?? 0;
   const status: BundleImportResult['status'] = error ? 'failed' : truncatedTailBytes > 0 || violations > 0 ? 'partial' : 'ok';
   const sec = firstSection as SectionInfo | null;

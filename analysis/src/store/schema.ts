@@ -6,7 +6,7 @@ import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } 
 /** The rrt histogram's columns of the metrics_app tables: rrt_b0 … rrt_b16. */
 export const RRT_BUCKET_COLUMNS: readonly string[] = Array.from({ length: RRT_BUCKET_COUNT }, (_, i) => `rrt_b${i}`);
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
@@ -29,6 +29,20 @@ SELECT m.*, op.name AS observation_point, op.tap_side AS tap_side,${derived}
 FROM _${name}_${i} m LEFT JOIN observation_points op ON op.id = m.observation_point_id;
 `).join('\n');
 }
+
+/** The auto-tagging columns of the flow views (names joined from resources by the ids the facts carry). */
+const TAG_COLUMNS = `
+  p0.name AS pod_0, p0.namespace AS pod_ns_0, coalesce(p0.node, n0.name) AS pod_node_0, p0.workload AS workload_0,
+  p0.workload_kind AS workload_type_0, p0.labels AS k8s_labels_0, n0.region AS region_0, n0.zone AS az_0,
+  p1.name AS pod_1, p1.namespace AS pod_ns_1, coalesce(p1.node, n1.name) AS pod_node_1, p1.workload AS workload_1,
+  p1.workload_kind AS workload_type_1, p1.labels AS k8s_labels_1, n1.region AS region_1, n1.zone AS az_1,
+  s1.name AS service_1, s1.namespace AS service_ns_1`;
+const TAG_JOINS = (f: string): string => `
+LEFT JOIN resources p0 ON p0.id = ${f}.pod_res_0
+LEFT JOIN resources p1 ON p1.id = ${f}.pod_res_1
+LEFT JOIN resources s1 ON s1.id = ${f}.service_res_1
+LEFT JOIN resources n0 ON n0.id = ${f}.node_res_0
+LEFT JOIN resources n1 ON n1.id = ${f}.node_res_1`;
 
 export const SCHEMA_DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -95,6 +109,49 @@ CREATE TABLE IF NOT EXISTS processes (
   start_time           INTEGER,            -- µs since the epoch
   seen_at              INTEGER,            -- µs: when the agent read it
   snapshot             INTEGER NOT NULL    -- 1 = in the snapshot at the start, 0 = first seen during the recording
+);
+
+-- Kubernetes and cloud objects as they were during the capture: one row per version of an object, valid from
+-- valid_from until valid_to (NULL: still valid at the end), so that an IP reused by a later pod resolves by time.
+-- Facts (flows) carry these rows' ids: the names, labels and owners are stored once here.
+CREATE TABLE IF NOT EXISTS resources (
+  id                   INTEGER PRIMARY KEY,
+  bundle_id            INTEGER NOT NULL,
+  source               TEXT NOT NULL,      -- k8s | cloud
+  cluster              TEXT,
+  kind                 TEXT NOT NULL,      -- Pod, Service, Node, Namespace, Deployment, ReplicaSet, StatefulSet, DaemonSet, EndpointSlice, CloudInstance
+  uid                  TEXT,
+  namespace            TEXT,
+  name                 TEXT NOT NULL,
+  ip                   TEXT,               -- pod IP, node InternalIP, service ClusterIP, instance private IP
+  node                 TEXT,               -- pods: spec.nodeName
+  workload_kind        TEXT,               -- pods: the owning workload (a ReplicaSet's Deployment), its kind and name
+  workload             TEXT,
+  region               TEXT,
+  zone                 TEXT,
+  labels               TEXT,               -- JSON object
+  resource_version     TEXT,
+  valid_from           INTEGER NOT NULL,   -- µs
+  valid_to             INTEGER,            -- µs; NULL = valid to the end of the capture
+  object               TEXT                -- the object's JSON as recorded
+);
+
+-- Pods' containers (containerStatuses[].containerID without the runtime prefix) → their pod version: eBPF events
+-- resolve pid → container id (cgroup) → pod.
+CREATE TABLE IF NOT EXISTS resource_containers (
+  container_id         TEXT NOT NULL,
+  resource_id          INTEGER NOT NULL
+);
+
+-- A service's addresses: ClusterIP and port (front) and, from its EndpointSlices, each backend address and port.
+CREATE TABLE IF NOT EXISTS service_addresses (
+  service_id           INTEGER NOT NULL,   -- resources (kind Service)
+  role                 TEXT NOT NULL,      -- front | backend
+  ip                   TEXT NOT NULL,
+  port                 INTEGER,
+  protocol             TEXT,
+  valid_from           INTEGER NOT NULL,
+  valid_to             INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS observation_points (
@@ -176,7 +233,14 @@ CREATE TABLE IF NOT EXISTS _l4_flow_log (
   close_type           TEXT NOT NULL,
   status               TEXT NOT NULL,
   first_frame          INTEGER NOT NULL,
-  last_frame           INTEGER NOT NULL
+  last_frame           INTEGER NOT NULL,
+  -- Auto-tagging (integer-encoded: ids of resources rows; names and labels join at query time through the views)
+  pod_res_0            INTEGER,           -- resources: the client's pod (the version valid at start_time)
+  pod_res_1            INTEGER,           -- resources: the server's pod (behind a ClusterIP: the real backend)
+  service_res_1        INTEGER,           -- resources: the service the server side is reached through or belongs to
+  node_res_0           INTEGER,           -- resources: the client's node (its pod's node, or the node whose address it is)
+  node_res_1           INTEGER,
+  flow_tap_side        TEXT               -- where this observation point sits for this flow (c, s, c-nd, s-nd, local), when known
 );
 
 CREATE TABLE IF NOT EXISTS _metrics_net_1s (
@@ -229,7 +293,14 @@ CREATE TABLE IF NOT EXISTS _l7_flow (
   protocol             INTEGER NOT NULL,
   process_id           INTEGER,           -- eBPF: the process the socket belongs to (client on c-p, server on s-p)
   process_kname        TEXT,
-  is_tls               INTEGER NOT NULL DEFAULT 0  -- 1: eBPF plaintext from the OpenSSL probes (the wire carried TLS)
+  is_tls               INTEGER NOT NULL DEFAULT 0, -- 1: eBPF plaintext from the OpenSSL probes (the wire carried TLS)
+  -- Auto-tagging (integer-encoded: ids of resources rows; names and labels join at query time through the views)
+  pod_res_0            INTEGER,           -- resources: the client's pod (the version valid at start_time)
+  pod_res_1            INTEGER,           -- resources: the server's pod (behind a ClusterIP: the real backend)
+  service_res_1        INTEGER,           -- resources: the service the server side is reached through or belongs to
+  node_res_0           INTEGER,           -- resources: the client's node (its pod's node, or the node whose address it is)
+  node_res_1           INTEGER,
+  flow_tap_side        TEXT               -- where this observation point sits for this flow (c, s, c-nd, s-nd, local), when known
 );
 
 -- eBPF records only: the syscall context of the request and the response (keyed by the _l7_flow_log row id).
@@ -324,8 +395,8 @@ DROP VIEW IF EXISTS l4_flow_log;
 CREATE VIEW l4_flow_log AS
 SELECT f.*,
   op.name AS observation_point,
-  op.tap_side AS tap_side,
-  b.file_name AS bundle,
+  coalesce(f.flow_tap_side, op.tap_side) AS tap_side,
+  b.file_name AS bundle,${TAG_COLUMNS},
   CASE f.protocol WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP' WHEN 1 THEN 'ICMP' WHEN 58 THEN 'ICMPv6'
     WHEN 47 THEN 'GRE' WHEN 132 THEN 'SCTP' ELSE CAST(f.protocol AS TEXT) END AS protocol_name,
   CASE WHEN f.srt_count > 0 THEN f.srt_sum / f.srt_count END AS srt,
@@ -333,7 +404,7 @@ SELECT f.*,
   CASE WHEN f.cit_count > 0 THEN f.cit_sum / f.cit_count END AS cit
 FROM _l4_flow_log f
 LEFT JOIN observation_points op ON op.id = f.observation_point_id
-LEFT JOIN bundles b ON b.id = f.bundle_id;
+LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
 
 DROP VIEW IF EXISTS l7_flow_log;
 CREATE VIEW l7_flow_log AS
@@ -353,13 +424,19 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   f.is_tls,
   s.syscall_trace_id_request, s.syscall_trace_id_response, s.syscall_thread_0, s.syscall_thread_1,
   s.syscall_cap_seq_0, s.syscall_cap_seq_1,
-  op.name AS observation_point, op.tap_side AS tap_side, b.file_name AS bundle, l.response_duration AS rrt
+  op.name AS observation_point, coalesce(f.flow_tap_side, op.tap_side) AS tap_side, b.file_name AS bundle,
+  l.response_duration AS rrt,${TAG_COLUMNS}
 FROM _l7_flow_log l
 JOIN _l7_flow f ON f.flow_id = l.flow_id
 LEFT JOIN _l7_syscall s ON s.id = l.id
 LEFT JOIN _l7_protocols p ON p.id = l.l7_protocol
 LEFT JOIN observation_points op ON op.id = f.observation_point_id
-LEFT JOIN bundles b ON b.id = f.bundle_id;
+LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
+
+-- The tag dictionary: what the flows' integer tag ids (pod_res_*, service_res_1, node_res_*) stand for.
+DROP VIEW IF EXISTS tag_dict;
+CREATE VIEW tag_dict AS
+SELECT id, lower(kind) AS category, namespace, name, ip, valid_from, valid_to, bundle_id FROM resources;
 
 ${metricViews('metrics_app', APP_VIEW_COLUMNS)}
 DROP VIEW IF EXISTS metrics_app_node_1m;
@@ -393,6 +470,9 @@ CREATE INDEX IF NOT EXISTS _metrics_app_1s_time ON _metrics_app_1s(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_1m_time ON _metrics_app_1m(time);
 CREATE INDEX IF NOT EXISTS _metrics_app_node_1m_time ON _metrics_app_node_1m(time);
 CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);
+CREATE INDEX IF NOT EXISTS resources_ip ON resources(ip, valid_from) WHERE ip IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resource_containers_id ON resource_containers(container_id);
+CREATE INDEX IF NOT EXISTS service_addresses_ip ON service_addresses(ip, port);
 CREATE INDEX IF NOT EXISTS tcp_events_time ON tcp_events(time);
 `;
 

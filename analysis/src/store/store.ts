@@ -261,6 +261,16 @@ export class Store {
       f.clientPort, f.serverPort, f.protocol, f.processId ?? null, f.processName ?? null, f.tls ? 1 : 0);
   }
 
+  /** Runs a statement in order with the rows handed over before it (the writer thread's connection when there is one). */
+  runSql(sql: string, params: unknown[] = []): void {
+    this.bulk.run(sql, params);
+  }
+
+  /** Highest id in a table with an integer id (0 when empty); read after drain() for rows written by the writer. */
+  maxId(table: 'resources'): number {
+    return (this.db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
+  }
+
   beginBundle(b: BundleRow): number {
     const r = this.db.prepare(`INSERT INTO bundles(path, file_name, size_bytes, status, imported_at) VALUES (?,?,?,'importing',?)`)
       .run(b.path, b.fileName, b.sizeBytes, b.importedAt);
