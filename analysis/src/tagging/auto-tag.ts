@@ -40,8 +40,8 @@ const nodeOf = (pod: string, ip: string, t: string): string => `coalesce(
 /** Where a packet observation point sits for one flow (needs the pod and node ids set first). */
 const tapSide = (f: string): string => `(SELECT CASE
     WHEN json_extract(op.metadata, '$.kind') = 'pod-veth' THEN CASE
-      WHEN coalesce(json_extract(op.metadata, '$.pod') = (SELECT name FROM resources WHERE id = ${f}.pod_res_0), json_extract(op.metadata, '$.podIp') = ${f}.ip_0) THEN 'c'
-      WHEN coalesce(json_extract(op.metadata, '$.pod') = (SELECT name FROM resources WHERE id = ${f}.pod_res_1), json_extract(op.metadata, '$.podIp') = ${f}.ip_1) THEN 's'
+      WHEN json_extract(op.metadata, '$.pod') = (SELECT name FROM resources WHERE id = ${f}.pod_res_0) OR json_extract(op.metadata, '$.podIp') = ${f}.ip_0 THEN 'c'
+      WHEN json_extract(op.metadata, '$.pod') = (SELECT name FROM resources WHERE id = ${f}.pod_res_1) OR json_extract(op.metadata, '$.podIp') = ${f}.ip_1 THEN 's'
     END
     WHEN json_extract(op.metadata, '$.kind') IN ('bridge', 'tunnel', 'host-nic') AND json_extract(op.metadata, '$.node') IS NOT NULL THEN CASE
       WHEN json_extract(op.metadata, '$.node') = (SELECT name FROM resources WHERE id = ${f}.node_res_0)

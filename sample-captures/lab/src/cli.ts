@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { labDown, labUp, readState } from './lab.js';
 import { setFault } from './faults.js';
 import type { FaultName } from './faults.js';
-import { labRecord } from './record.js';
+import { labRecord, parseDurationMs } from './record.js';
 import { labNamespaces } from './network.js';
 import { PODS, SERVICES } from './topology.js';
 
@@ -18,6 +18,7 @@ const USAGE = `Usage: rewind lab up                 build the two-node lab clust
        rewind lab fault latency|errors|none
                                      delay reviews-v2's egress by 100 ms | reset ratings' MariaDB connections | clear
        rewind lab record --duration 20s --out x.pcapng [--scenario none|latency|errors] [--fault-at 8s] [--rate 10]
+                         [--replace-pod ratings@10s]
                                      run the load generator and the agents (eBPF + packets + Kubernetes/cloud tags),
                                      inject the scenario's fault at --fault-at, write one bundle
 `;
@@ -64,6 +65,7 @@ export async function cmdLab(argv: string[], io: LabIo): Promise<number> {
             scenario: { type: 'string', default: 'none' },
             'fault-at': { type: 'string' },
             rate: { type: 'string' },
+            'replace-pod': { type: 'string' },
           },
         });
         if (!values.out) {
@@ -75,9 +77,18 @@ export async function cmdLab(argv: string[], io: LabIo): Promise<number> {
           io.stderr('rewind lab record: --scenario none, latency or errors\n');
           return 2;
         }
+        let replace: { app: string; atMs: number } | undefined;
+        if (values['replace-pod']) {
+          const m = /^([a-z0-9-]+)@(.+)$/.exec(values['replace-pod']);
+          if (!m) {
+            io.stderr('rewind lab record: --replace-pod APP@TIME, e.g. ratings@10s\n');
+            return 2;
+          }
+          replace = { app: m[1], atMs: parseDurationMs(m[2]) };
+        }
         const r = await labRecord({
           out: values.out, duration: values.duration ?? '20s', scenario, faultAt: values['fault-at'],
-          rate: values.rate !== undefined ? Number(values.rate) : undefined,
+          rate: values.rate !== undefined ? Number(values.rate) : undefined, replacePod: replace,
         }, log);
         log(`recorded ${r.out}: ${r.bytes} bytes; load generator ${JSON.stringify(r.loadgen)}`);
         return 0;

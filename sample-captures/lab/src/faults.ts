@@ -1,8 +1,8 @@
 // The lab's faults. latency: reviews-v2's egress delayed by LATENCY_MS (tc netem in the pod, or the delay link where
-// the kernel has no netem). errors: every packet from ratings to MariaDB answered with a TCP reset by the node's
-// firewall (established connections die on their next query, new ones are refused), so ratings fails.
+// the kernel has no netem). errors: every packet from ratings to MariaDB answered with a TCP reset by the database
+// pod's firewall (established connections die on their next query, new ones are refused), so ratings fails.
 import { LATENCY_MS, readState, writeState } from './lab.js';
-import { podByApp, NODES } from './topology.js';
+import { podByApp } from './topology.js';
 import { run, tryRun } from './sh.js';
 
 export type FaultName = 'latency' | 'errors' | 'none';
@@ -27,15 +27,14 @@ function setErrors(on: boolean): void {
   if (state === null) throw new Error('the lab is not up (rewind lab up)');
   const ratings = podByApp('ratings');
   const db = podByApp('mariadb');
-  const node = NODES.find((n) => n.name === ratings.node);
-  if (!node) throw new Error('ratings has no node');
-  tryRun('ip', ['netns', 'exec', node.netns, 'nft', 'delete', 'table', 'ip', 'rwlab_fault']);
+  // In the database pod's own namespace (its input path), so that the resets really go back to ratings.
+  tryRun('ip', ['netns', 'exec', db.netns, 'nft', 'delete', 'table', 'ip', 'rwlab_fault']);
   if (on) {
-    run('ip', ['netns', 'exec', node.netns, 'nft', '-f', '-'], [
+    run('ip', ['netns', 'exec', db.netns, 'nft', '-f', '-'], [
       'table ip rwlab_fault {',
-      '  chain forward {',
-      '    type filter hook forward priority 0; policy accept;',
-      `    ip saddr ${ratings.ip} ip daddr ${db.ip} tcp dport 3306 reject with tcp reset`,
+      '  chain input {',
+      '    type filter hook input priority 0; policy accept;',
+      `    ip saddr ${ratings.ip} tcp dport 3306 reject with tcp reset`,
       '  }',
       '}',
       '',

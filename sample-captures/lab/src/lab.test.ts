@@ -132,4 +132,56 @@ describe.skipIf(why !== null && !ci)('lab (root)', () => {
       store.close();
     }
   });
+
+  it('tags every pod-to-pod request with both pods, workloads, namespaces, nodes and services; ClusterIP traffic with the real backend; a reused IP by time', { timeout: 120_000 }, async () => {
+    const up = rewind('lab', 'up');
+    expect(up.status, up.out).toBe(0);
+    const out = path.join(tmp, 'churn.pcapng');
+    const rec = rewind('lab', 'record', '--duration', '14s', '--out', out, '--replace-pod', 'ratings@7s');
+    expect(rec.status, rec.out).toBe(0);
+    const db = path.join(tmp, 'churn.db');
+    const imp = rewind('import', out, '--db', db);
+    expect(imp.status, imp.out).toBe(0);
+    const store = openReadOnly(db);
+    try {
+      const q = <T>(sql: string, ...p: unknown[]): T[] => store.prepare(sql).all(...p) as T[];
+      const byIp = new Map(PODS.map((p) => [p.ip, p]));
+      // Every request between two lab pods carries both ends' tags (the pod by IP and time, the rest from it).
+      const rows = q<{ ip_0: string; ip_1: string; pod_0: string | null; pod_1: string | null; pod_ns_0: string | null; pod_ns_1: string | null;
+        pod_node_0: string | null; pod_node_1: string | null; workload_1: string | null; service_1: string | null; server_port: number; tap_side: string }>(
+        `select ip_0, ip_1, pod_0, pod_1, pod_ns_0, pod_ns_1, pod_node_0, pod_node_1, workload_1, service_1, server_port, tap_side
+         from l7_flow_log where ip_0 like '10.244.%' and ip_1 != '0.0.0.0'`);
+      expect(rows.length).toBeGreaterThan(500);
+      for (const r of rows) {
+        const client = byIp.get(r.ip_0);
+        expect(client, r.ip_0).toBeDefined();
+        expect(r.pod_ns_0).toBe(client?.namespace);
+        expect(r.pod_node_0).toBe(client?.node);
+        if (client?.labels.app !== 'ratings') expect(r.pod_0).toBe(client?.name);
+        // Through a ClusterIP or not, the server is a lab pod: its real backend.
+        expect(r.pod_1, `${r.ip_0} → ${r.ip_1}:${r.server_port} at ${r.tap_side}`).not.toBeNull();
+        expect(r.service_1, `${r.ip_1}:${r.server_port}`).not.toBeNull();
+      }
+      // ClusterIP flows at the client's veth name the backend pod behind the DNAT.
+      const viaClusterIp = q<{ ip_1: string; pod_1: string; service_1: string }>("select distinct ip_1, pod_1, service_1 from l4_flow_log where ip_1 like '10.96.%' and tap_side = 'c' and protocol = 6");
+      expect(viaClusterIp.length).toBeGreaterThan(3);
+      for (const r of viaClusterIp) expect(PODS.some((p) => p.name === r.pod_1 && p.labels.app === r.service_1) || r.pod_1.startsWith('ratings-v1-')).toBe(true);
+      // The replaced pod: its IP belongs to the old pod until the replacement and to the new one after.
+      const ratings = podByApp('ratings');
+      const versions = q<{ name: string; valid_from: number; valid_to: number | null }>("select name, valid_from, valid_to from resources where kind = 'Pod' and ip = ? order by valid_from", ratings.ip);
+      expect(versions).toHaveLength(2);
+      expect(versions[0].name).toBe(ratings.name);
+      expect(versions[1].name).not.toBe(ratings.name);
+      const cut = versions[0].valid_to as number;
+      const served = q<{ pod_1: string; signal_source: string; start_time: number }>('select pod_1, signal_source, start_time from l7_flow_log where ip_1 = ? or (ip_1 like ? and pod_1 like ?)', ratings.ip, '10.96.%', 'ratings-v1-%');
+      expect(served.filter((r) => r.start_time < cut).length).toBeGreaterThan(10);
+      expect(served.filter((r) => r.start_time >= cut).length).toBeGreaterThan(10);
+      for (const r of served) expect(r.pod_1, `${r.signal_source} at ${r.start_time} (cut ${cut})`).toBe(r.start_time < cut ? versions[0].name : versions[1].name);
+      // eBPF: the server process's own pod by pid → container id → pod, old process → old pod, new → new.
+      const sp = q<{ pod_1: string; n: number }>("select pod_1, count(*) n from l7_flow_log where signal_source = 'ebpf' and tap_side = 's-p' and pod_1 like 'ratings-v1-%' group by 1");
+      expect(sp.map((r) => r.pod_1).sort()).toEqual([versions[0].name, versions[1].name].sort());
+    } finally {
+      store.close();
+    }
+  });
 });

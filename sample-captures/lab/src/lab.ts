@@ -36,6 +36,9 @@ export interface LabState {
   processes: Started[];
   controlPlane: Started[];
   faults: { latencyMs: number; errors: boolean };
+  /** Pods replaced so far (app → generation) and each app's current pod name. */
+  replaced?: Record<string, number>;
+  pods?: Record<string, string>;
 }
 
 export function readState(): LabState | null {
@@ -223,4 +226,39 @@ export async function labUp(log: LogSink = () => {}, opts: UpOptions = {}): Prom
     await labDown(() => {});
     throw err;
   }
+}
+
+/**
+ * Pod churn: the app's pod stops, the API deletes it and adds its successor (new name, uid and container id) on the
+ * same IP, and the container starts again in the successor's cgroup, as a new pod scheduled onto a reused address.
+ */
+export async function replacePod(app: string): Promise<{ old: string; successor: string; ip: string }> {
+  const state = readState();
+  if (state === null) throw new Error('the lab is not up (rewind lab up)');
+  const generation = (state.replaced?.[app] ?? 0) + 1;
+  const current = state.pods?.[app] ?? PODS.find((p) => p.labels.app === app)?.name;
+  const old = PODS.find((p) => p.labels.app === app);
+  if (!old || !current) throw new Error(`no pod for app ${app}`);
+  const i = state.processes.findIndex((p) => p.pod === current);
+  if (i >= 0) {
+    try { process.kill(state.processes[i].pid, 'SIGTERM'); } catch { /* gone */ }
+    const until = Date.now() + 3000;
+    while (alive(state.processes[i].pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    try { process.kill(state.processes[i].pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  const body = JSON.stringify({ namespace: old.namespace, name: current, generation });
+  const script = `const r = await fetch('http://${API_SERVER_IP}:${API_SERVER_PORT}/_lab/replace-pod', { method: 'POST', body: process.argv[1] });
+    if (!r.ok) { process.stderr.write(await r.text()); process.exit(1); } process.stdout.write(await r.text());`;
+  const r = spawnSync('ip', ['netns', 'exec', NODES[0].netns, process.execPath, '--input-type=module', '-e', script, body], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`the API did not replace ${current}: ${(r.stderr ?? '').trim()}`);
+  const successor = JSON.parse(r.stdout) as LabPod;
+  const { argv, env } = containerCommand(successor, STATE_DIR);
+  const started = startInPod(successor, argv, env, path.join(STATE_DIR, `${successor.name}.log`));
+  if (i >= 0) state.processes[i] = started;
+  else state.processes.push(started);
+  state.replaced = { ...(state.replaced ?? {}), [app]: generation };
+  state.pods = { ...(state.pods ?? {}), [app]: successor.name };
+  writeState(state);
+  if (successor.port !== null) await waitForPort(NODES[0].netns, successor.ip, successor.port);
+  return { old: current, successor: successor.name, ip: successor.ip };
 }

@@ -65,7 +65,7 @@ function buildNode(node: LabNode, peer: LabNode): void {
   ipn(node.netns, 'route', 'add', peer.podCidr, 'via', peer.vtepIp, 'dev', 'flannel.1', 'onlink');
 }
 
-/** nft ruleset of one node: DNAT per ClusterIP (random choice among the backends), masquerade of hairpin traffic. */
+/** nft ruleset of one node: DNAT per ClusterIP (backends in turn per new connection, as IPVS round-robin), masquerade of hairpin traffic. */
 export function kubeProxyRules(pods: readonly LabPod[], services: readonly LabService[] = SERVICES): string {
   const pre: string[] = [];
   const post: string[] = [];
@@ -73,7 +73,7 @@ export function kubeProxyRules(pods: readonly LabPod[], services: readonly LabSe
     const backends = podsOf(s, pods);
     if (backends.length === 0) continue;
     const target = backends.length === 1 ? `${backends[0].ip}:${s.targetPort}`
-      : `numgen random mod ${backends.length} map { ${backends.map((b, i) => `${i} : ${b.ip}`).join(', ')} } : ${s.targetPort}`;
+      : `numgen inc mod ${backends.length} map { ${backends.map((b, i) => `${i} : ${b.ip}`).join(', ')} } : ${s.targetPort}`;
     const protos = s.name === 'kube-dns' ? ['udp', 'tcp'] : [s.protocol.toLowerCase()];
     for (const p of protos) pre.push(`    ip daddr ${s.clusterIp} ${p} dport ${s.port} dnat to ${target}`);
     for (const b of backends) post.push(`    ct status dnat ip saddr ${b.ip} ip daddr ${b.ip} masquerade`);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { CGROUP_MOUNT, readState } from './lab.js';
+import { CGROUP_MOUNT, readState, replacePod } from './lab.js';
 import { setFault } from './faults.js';
 import type { FaultName } from './faults.js';
 import { API_SERVER_IP, API_SERVER_PORT, NODES, PODS, podByApp } from './topology.js';
@@ -26,6 +26,8 @@ export interface RecordOptions {
   faultAt?: string;
   /** Load generator requests per second (default 10). */
   rate?: number;
+  /** Replace this app's pod at this time: the pod is deleted and a new one takes its IP (pod churn, IP reuse). */
+  replacePod?: { app: string; atMs: number };
 }
 
 export interface RecordResult {
@@ -108,6 +110,12 @@ export async function labRecord(opts: RecordOptions, log: (s: string) => void = 
       await sleep(Math.max(0, faultAtMs - 2500));
       setFault(opts.scenario);
       log(`fault ${opts.scenario} at ${faultAtMs / 1000} s`);
+    }
+    if (opts.replacePod) {
+      const wait = opts.replacePod.atMs - (opts.scenario !== 'none' ? Math.max(faultAtMs, 2500) : 2500);
+      await sleep(Math.max(0, wait));
+      const p = await replacePod(opts.replacePod.app);
+      log(`pod replaced at ${opts.replacePod.atMs / 1000} s: ${p.old} → ${p.successor} on ${p.ip}`);
     }
     const results = await Promise.all(agents.map(async (a) => ({ node: a.node, ...await a.done })));
     if (opts.scenario !== 'none') setFault('none');

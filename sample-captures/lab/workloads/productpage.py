@@ -1,39 +1,28 @@
 #!/usr/bin/env python3
-"""productpage (Python): the shop's front page. GET /productpage?id=N calls details and reviews over keep-alive
-HTTP/1.1 connections (one pair per serving thread) and answers with both. A failing dependency answers 502 with
-what failed, so the load generator sees the incident."""
+"""productpage (Python): the shop's front page. GET /productpage?id=N calls details and reviews, a new connection per
+call as Bookinfo's productpage does (so the reviews ClusterIP spreads the calls over v1 and v2), and answers with
+both. A failing dependency answers 502 with what failed, so the load generator sees the incident."""
 import http.client
 import http.server
 import json
 import os
-import threading
 import urllib.parse
 
 PORT = int(os.environ.get("PORT", "9080"))
 DETAILS = os.environ.get("DETAILS_HOST", "details")
 REVIEWS = os.environ.get("REVIEWS_HOST", "reviews")
-local = threading.local()
 
 
 def call(host, path, headers):
-    conns = getattr(local, "conns", None)
-    if conns is None:
-        conns = local.conns = {}
-    for attempt in (0, 1):
-        c = conns.get(host)
-        if c is None:
-            c = conns[host] = http.client.HTTPConnection(host, 9080, timeout=5)
-        try:
-            c.request("GET", path, headers=headers)
-            r = c.getresponse()
-            body = r.read()
-            return r.status, body
-        except (http.client.HTTPException, OSError):
-            c.close()
-            conns.pop(host, None)
-            if attempt == 1:
-                return 599, b"connection failed"
-    return 599, b""
+    c = http.client.HTTPConnection(host, 9080, timeout=5)
+    try:
+        c.request("GET", path, headers={**headers, "Connection": "close"})
+        r = c.getresponse()
+        return r.status, r.read()
+    except (http.client.HTTPException, OSError) as e:
+        return 599, str(e).encode()
+    finally:
+        c.close()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
