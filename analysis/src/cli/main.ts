@@ -29,7 +29,7 @@ const defaultIo: CliIo = {
 const USAGE = `rewind ${ENGINE_VERSION} — offline forensic analyzer for cloud-native incidents
 
 Usage:
-  rewind import <capture...> --db <file.db> [--no-l7] [--vxlan-port N] [--geneve-port N]
+  rewind import <capture...> --db <file.db> [--no-l7] [--no-tags] [--vxlan-port N] [--geneve-port N]
                                                  import bundles / pcap / pcapng (.gz too) into a database
   rewind query <db> "<SQL>" [--format table|csv|json] [--limit N]
                                                  run one read-only SQL statement
@@ -149,7 +149,7 @@ function summaryText(s: ImportSummary): string {
 
 async function cmdImport(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
-    db: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-l7': { type: 'boolean' }, ...DECODE_AS_OPTIONS,
+    db: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-l7': { type: 'boolean' }, 'no-tags': { type: 'boolean' }, ...DECODE_AS_OPTIONS,
   });
   if (positionals.length === 0) throw new CliError('import needs at least one capture file', 2);
   if (typeof values.db !== 'string') throw new CliError('import needs --db <file.db>', 2);
@@ -160,6 +160,7 @@ async function cmdImport(args: string[], io: CliIo): Promise<number> {
     onProgress: io.isTTY && !values.quiet ? progressBar(io) : undefined,
     decoder: decoderOptions(values),
     l7: !values['no-l7'],
+    tags: !values['no-tags'],
   });
   if (io.isTTY && !values.quiet) io.stderr('\r\x1b[K'); // the summary replaces the progress bar
   if (!values.quiet) io.stdout(summaryText(summary));

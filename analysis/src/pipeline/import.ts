@@ -55,6 +55,8 @@ export interface ImportOptions {
   l7Ports?: Record<string, number[]>;
   /** Parse application protocols into l7_flow_log (default true); false = flows and TCP metrics only. */
   l7?: boolean;
+  /** Auto-tag flows from the bundles' Kubernetes and cloud records (default true); false = leave them untagged. */
+  tags?: boolean;
   /** Insert rows from a second thread (default true; see StoreOptions.writerThread). */
   writerThread?: boolean;
 }
@@ -128,7 +130,7 @@ export async function importCaptures(opts: ImportOptions): Promise<ImportSummary
 
 async function importOne(
   store: Store, file: string, fileIndex: number, fileCount: number, now: () => number,
-  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions; l7Ports?: Record<string, number[]>; l7?: boolean },
+  onProgress?: (p: ImportProgress) => void, settings?: { decoder?: DecoderOptions; flows?: FlowTableOptions; l7Ports?: Record<string, number[]>; l7?: boolean; tags?: boolean },
 ): Promise<BundleImportResult> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -138,7 +140,7 @@ async function importOne(
   try {
     return await ingestCapture(store, {
       path: path.resolve(file), name: path.basename(file), size: st.size, chunks: fileChunks(fh),
-    }, { now, decoder: settings?.decoder, flows: settings?.flows, l7Ports: settings?.l7Ports, l7: settings?.l7, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
+    }, { now, decoder: settings?.decoder, flows: settings?.flows, l7Ports: settings?.l7Ports, l7: settings?.l7, tags: settings?.tags, onProgress: (bytesRead, packets, flows) => onProgress?.({ file, fileIndex, fileCount, bytesRead, totalBytes: st.size, packets, flows }) });
   } finally {
     await fh.close();
   }
@@ -188,6 +190,8 @@ export interface IngestOptions {
   now?: () => number;
   /** Parse application protocols (default true). */
   l7?: boolean;
+  /** Auto-tag from Kubernetes and cloud records (default true). */
+  tags?: boolean;
   /** More server ports per L7 parser name (tshark's decode-as), e.g. {HTTP: [2375]}. */
   l7Ports?: Record<string, number[]>;
   decoder?: DecoderOptions;
@@ -458,7 +462,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     store.addViolation({ bundleId, layer: 'decode', kind: v.kind, message: v.message });
   }
   await store.drain();
-  if (!resources.empty) {
+  if (!resources.empty && opts.tags !== false) {
     // Auto-tagging: the resources with their validity, then the tags of this bundle's flows (see tagging/auto-tag.ts).
     const built = resources.build(bundleId, store.maxId('resources') + 1);
     for (const [sql, params] of resourceStatements(bundleId, built.resources, built.containers, built.addresses)) store.runSql(sql, params);

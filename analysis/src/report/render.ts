@@ -63,6 +63,36 @@ export function renderMarkdown(r: IncidentReport): string {
   out.push(`- Close types: ${r.closeTypes.map((c) => `${c.close_type} ${c.flows}`).join(', ') || 'none'}`);
   if (failed.length) out.push(`- Abnormal closes: ${failed.reduce((a, c) => a + c.flows, 0)}`);
   out.push('');
+  const f = r.findings;
+  if (f.failing.length > 0 || f.latency.length > 0) {
+    out.push('## Findings\n');
+    const ms = (us: number): string => `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
+    for (const s of f.failing.filter((x) => x.origin)) {
+      const deps = s.dependencies.map((d) => {
+        const parts = [
+          d.failedCalls > 0 ? `${d.failedCalls} of ${d.calls} calls failed` : '',
+          d.resets > 0 ? `${d.resets} connection(s) reset` : '',
+          d.refused > 0 ? `${d.refused} connection attempt(s) refused (reset on SYN)` : '',
+          d.timeouts > 0 ? `${d.timeouts} connection attempt(s) timed out` : '',
+        ].filter(Boolean);
+        return `its dependency **${d.service}**${d.pods ? ` (${d.pods})` : ''}: ${parts.join(', ')}`;
+      });
+      out.push(`- **Failing service: ${s.service}**${s.namespace ? ` (namespace ${s.namespace})` : ''}, pods ${s.pods.join(', ')}: `
+        + `${s.errors} of ${s.requests} requests failed (${s.codes}) from ${formatTimeUs(s.firstError)}; the failures start here `
+        + `(the services it calls answer)${deps.length ? `; ${deps.join('; ')}` : ''}.`
+        + `${s.propagatedTo.length ? ` Passed on to: ${f.failing.filter((x) => !x.origin).map((x) => `${x.service} (${x.errors} × ${x.codes})`).join(', ')}.` : ''}`);
+    }
+    const seen = new Set<string>();
+    for (const h of f.latency) {
+      const key = `${h.pod ?? h.where}`;
+      const again = seen.has(key);
+      seen.add(key);
+      out.push(`- **Latency added ${h.where}**: +${ms(h.addedUs)} from ${formatTimeUs(h.since)} on ${h.clientPod} → ${h.serverPod} (${h.protocol}); `
+        + `median response time by observation point before → after: ${Object.keys(h.after).map((k) => `${k} ${ms(h.before[k])} → ${ms(h.after[k])}`).join(', ')}`
+        + `${again ? ' (the same pod as above, seen from its other side)' : ''}.`);
+    }
+    out.push('');
+  }
   if (r.red.requests > 0) {
     out.push(`- Requests: ${r.red.requests}, errors: ${r.red.errors} (${((100 * r.red.errors) / r.red.requests).toFixed(2)} %), timeouts: ${r.red.timeouts}`);
     out.push('');

@@ -1,6 +1,8 @@
 // Incident report over a Rewind database: capture overview, top talkers, failed and slow connections, retransmission hot spots.
 import { quantileFromBuckets } from '../l7/app-metrics.js';
 import { RRT_BUCKET_COLUMNS } from '../store/schema.js';
+import { findings } from './findings.js';
+import type { Findings } from './findings.js';
 import type { Db } from '../store/store.js';
 
 export interface ReportOptions {
@@ -32,6 +34,8 @@ export interface IncidentReport {
   violations: Record<string, unknown>[];
   /** eBPF: requests per process and side (server on s-p, client on c-p), with errors, TLS plaintext and the command. */
   processes: Record<string, unknown>[];
+  /** From tagged captures: where failures start and where latency is added (report/findings.ts). */
+  findings: Findings;
   /** RED per endpoint (from metrics_app_1m), ranked two ways, and the seconds with most errors. */
   red: {
     requests: number;
@@ -131,6 +135,7 @@ export function buildReport(db: Db, opts: ReportOptions = {}): IncidentReport {
       LEFT JOIN (SELECT bundle_id, pid, max(cmdline) AS cmdline FROM processes GROUP BY bundle_id, pid) p
         ON p.bundle_id = l.bundle_id AND p.pid = l.pid
       ORDER BY l.requests DESC LIMIT ?`, top),
+    findings: findings(db),
     red: (() => {
       const rows = redRows(db);
       return {

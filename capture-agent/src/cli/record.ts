@@ -124,6 +124,7 @@ export async function cmdRecord(argv: string[], io: RecordIo, signals: NodeJS.Pr
       out: args.out, durationMs, signal: stop.signal, pid, port, payloadBytes, ebpf, ifaces, filter: args.filter, comm: args.comm,
       cgroup: args.cgroup, tls: !noTls, k8s: args.k8s, cloud: cloud as 'aws' | 'gcp' | 'azure' | 'auto' | undefined,
       cloudEndpoint: args['cloud-endpoint'], host: args.host, node: args.node, ifaceInfo,
+      onReady: () => io.stderr('recording: every source is open\n'),
     });
     for (const skipped of s.tls.skipped) io.stderr(`rewind record: TLS probes not attached: ${skipped}\n`);
     const pk = Object.entries(s.packets).map(([d, n]) => `, ${n} packets on ${d}`).join('');

@@ -46,6 +46,8 @@ export interface EbpfRecordOptions {
   cloud?: CloudProvider | 'auto';
   /** Metadata endpoint for the cloud source (default http://169.254.169.254). */
   cloudEndpoint?: string;
+  /** Called once every source is open and recording has started (the duration counts from here). */
+  onReady?: () => void;
 }
 
 export interface EbpfRecordSummary {
@@ -115,33 +117,6 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: `ebpf@${host}`, description: 'eBPF socket data (syscalls)',
     observationPoint: { kind: 'ebpf', host, ...(opts.node ? { node: opts.node } : {}) },
   });
-  // Tag sources: the cloud's instance metadata once, the Kubernetes snapshot now and its changes as they come.
-  let k8s: KubernetesSource | null = null;
-  const tagStats = { k8s: { objects: 0, deltas: 0, errors: 0, lastError: null as string | null }, cloud: { records: 0, error: null as string | null } };
-  if (opts.cloud) {
-    try {
-      writer.writeRecord(RecordType.CLOUD_METADATA, await readCloudMetadata(opts.cloud, { endpoint: opts.cloudEndpoint }));
-      tagStats.cloud.records++;
-    } catch (err) {
-      tagStats.cloud.error = err instanceof Error ? err.message : String(err);
-    }
-  }
-  if (opts.k8s) {
-    k8s = new KubernetesSource({
-      target: opts.k8s,
-      onSnapshot: (snap) => writer.writeRecord(RecordType.K8S_SNAPSHOT, snap),
-      onDelta: (d) => writer.writeRecord(RecordType.K8S_WATCH_DELTA, d),
-      onError: (m) => { tagStats.k8s.lastError = m; },
-    });
-    try {
-      await k8s.start();
-    } catch (err) {
-      k8s.stop();
-      tracer?.close();
-      closeSync(fd);
-      throw new Error(`Kubernetes source (${opts.k8s}): ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
   // Packet sources: one interface block each; packets are written as they arrive (between polls of the tracer).
   const packets: Record<string, number> = {};
   const pcaps: PcapSource[] = [];
@@ -166,6 +141,34 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
     closeSync(fd);
     throw err;
   }
+  // Tag sources: the cloud's instance metadata once, the Kubernetes snapshot now and its changes as they come.
+  let k8s: KubernetesSource | null = null;
+  const tagStats = { k8s: { objects: 0, deltas: 0, errors: 0, lastError: null as string | null }, cloud: { records: 0, error: null as string | null } };
+  if (opts.cloud) {
+    try {
+      writer.writeRecord(RecordType.CLOUD_METADATA, await readCloudMetadata(opts.cloud, { endpoint: opts.cloudEndpoint }));
+      tagStats.cloud.records++;
+    } catch (err) {
+      tagStats.cloud.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (opts.k8s) {
+    k8s = new KubernetesSource({
+      target: opts.k8s,
+      onSnapshot: (snap) => writer.writeRecord(RecordType.K8S_SNAPSHOT, snap),
+      onDelta: (d) => writer.writeRecord(RecordType.K8S_WATCH_DELTA, d),
+      onError: (m) => { tagStats.k8s.lastError = m; },
+    });
+    try {
+      await k8s.start();
+    } catch (err) {
+      k8s.stop();
+      for (const p of pcaps) p.close();
+      tracer?.close();
+      closeSync(fd);
+      throw new Error(`Kubernetes source (${opts.k8s}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   // The process table: a snapshot now, then the processes first seen in events (read while they still exist) and
   // the ones that exec; exits are noted with their time.
   const snapshot = snapshotProcesses();
@@ -176,6 +179,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   tracer?.configureBlocks(iface, offsetNs, snapshot.map((p) => p.pid));
   const deadline = opts.durationMs === undefined ? Infinity : Date.now() + opts.durationMs;
+  opts.onReady?.();
   let events = 0;
   let closes = 0;
   let tcpEvents = 0;

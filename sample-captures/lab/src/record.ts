@@ -61,6 +61,8 @@ interface Agent {
   node: string;
   out: string;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Resolves when the agent says every source is open. */
+  ready: Promise<void>;
 }
 
 function startAgent(node: LabNode, dir: string, durationMs: number): Agent {
@@ -74,11 +76,16 @@ function startAgent(node: LabNode, dir: string, durationMs: number): Agent {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((r) => { onReady = r; });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('every source is open')) onReady();
+  });
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-  return { node: node.name, out, done };
+  return { node: node.name, out, done, ready };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,26 +100,30 @@ export async function labRecord(opts: RecordOptions, log: (s: string) => void = 
   try {
     setFault('none');
     const agents = NODES.map((n) => startAgent(n, dir, durationMs));
-    // Agents load their eBPF programs, open the captures and list the cluster before recording: give them a moment.
-    await sleep(2500);
+    // Agents load their eBPF programs, open the captures and list the cluster before recording: wait until each says
+    // every source is open (the load starts after that, so that no request falls before a capture began).
+    const t0 = Date.now();
     for (const a of agents) {
-      const early = await Promise.race([a.done, sleep(0).then(() => null)]);
-      if (early !== null) throw new Error(`the agent of ${a.node} stopped at once (exit ${early.code}): ${early.stderr.trim()}`);
+      const r = await Promise.race([a.ready.then(() => null), a.done, sleep(20_000).then(() => 'timeout' as const)]);
+      if (r === 'timeout') throw new Error(`the agent of ${a.node} did not start within 20 s`);
+      if (r !== null) throw new Error(`the agent of ${a.node} stopped at once (exit ${r.code}): ${r.stderr.trim()}`);
     }
+    log(`agents ready in ${Date.now() - t0} ms`);
     const lg = podByApp('loadgen');
     const { argv } = containerCommand(lg, '');
     const loadgenLog = path.join(dir, 'loadgen.log');
-    // The load ends a little before the agents stop, so that its last answers are in the bundle.
-    const loadS = Math.max(1, (durationMs - 2500 - 1500) / 1000);
+    // The recording counts from the agents' start; the load ends a little before they stop, so that its last
+    // answers are in the bundle.
+    const loadS = Math.max(1, (durationMs - 2000) / 1000);
     startInPod(lg, argv, { RATE: String(opts.rate ?? 10), DURATION_S: String(loadS), CONNECTIONS: '4' }, loadgenLog);
     log(`recording ${durationMs / 1000} s: agents on ${agents.map((a) => a.node).join(', ')}, load ${opts.rate ?? 10}/s for ${loadS} s, scenario ${opts.scenario}`);
     if (opts.scenario !== 'none') {
-      await sleep(Math.max(0, faultAtMs - 2500));
+      await sleep(faultAtMs);
       setFault(opts.scenario);
       log(`fault ${opts.scenario} at ${faultAtMs / 1000} s`);
     }
     if (opts.replacePod) {
-      const wait = opts.replacePod.atMs - (opts.scenario !== 'none' ? Math.max(faultAtMs, 2500) : 2500);
+      const wait = opts.replacePod.atMs - (opts.scenario !== 'none' ? faultAtMs : 0);
       await sleep(Math.max(0, wait));
       const p = await replacePod(opts.replacePod.app);
       log(`pod replaced at ${opts.replacePod.atMs / 1000} s: ${p.old} → ${p.successor} on ${p.ip}`);
