@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const sample = path.join(root, 'sample-captures', 'loopback-http.pcap');
+const sample = path.join(root, 'sample-captures', 'bookinfo-latency.pcapng');
 const mainJs = path.join(root, 'app', 'dist', 'main', 'index.js');
 const service = path.join(root, 'app', 'dist', 'service', 'index.js');
 if (!existsSync(service) || !existsSync(path.join(root, 'analysis', 'dist', 'cli', 'main.js'))) {

@@ -23,7 +23,7 @@ export function cliPath(): string {
 
 /** The sample incident opened when no file is given. */
 export function samplePath(): string {
-  return join(samplesDir(), 'loopback-http.pcap');
+  return join(samplesDir(), 'bookinfo-latency.pcapng');
 }
 
 export async function run(e: Electron): Promise<void> {
