@@ -54,6 +54,8 @@ describe('sample incidents', () => {
       const n = (sql: string): number => d.prepare(sql).pluck().get() as number;
       expect(n("select count(*) from resources where kind = 'Pod'")).toBeGreaterThanOrEqual(9);
       expect(n("select count(distinct host) from observation_points")).toBe(2);
+      // Pod labels as DeepFlow's k8s.label.* columns: reviews-v1 and -v2 told apart by their version label.
+      expect(n(`select count(distinct "k8s.label.version_1") from l7_flow_log where "k8s.label.app_1" = 'reviews'`)).toBe(2);
       // Requests between pods carry both pods (the eBPF view of an unconnected UDP server socket has no peer).
       expect(n("select count(*) from l7_flow_log where ip_0 like '10.244.%' and ip_1 like '10.%' and (pod_0 is null or pod_1 is null)")).toBe(0);
     } finally {

@@ -467,6 +467,9 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
     const built = resources.build(bundleId, store.maxId('resources') + 1);
     for (const [sql, params] of resourceStatements(bundleId, built.resources, built.containers, built.addresses)) store.runSql(sql, params);
     for (const [sql, params] of autoTagStatements(bundleId)) store.runSql(sql, params);
+    const keys = new Set(store.podLabelKeys());
+    for (const r of built.resources) if (r.kind === 'Pod' && r.labels) for (const k of Object.keys(r.labels)) keys.add(k);
+    store.refreshFlowViews([...keys].sort());
     await store.drain();
   }
   if (resources.malformed > 0) {

@@ -44,6 +44,73 @@ LEFT JOIN resources s1 ON s1.id = ${f}.service_res_1
 LEFT JOIN resources n0 ON n0.id = ${f}.node_res_0
 LEFT JOIN resources n1 ON n1.id = ${f}.node_res_1`;
 
+/** Quoted SQL identifier. */
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** The tag columns with one `k8s.label.<key>_0/_1` column per pod label key the database holds (DeepFlow's names). */
+function tagColumns(labelKeys: readonly string[]): string {
+  const path = (k: string): string => `'$."${k.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/'/g, "''")}"'`;
+  const labels = labelKeys.flatMap((k) => [
+    `json_extract(p0.labels, ${path(k)}) AS ${ident(`k8s.label.${k}_0`)}`,
+    `json_extract(p1.labels, ${path(k)}) AS ${ident(`k8s.label.${k}_1`)}`,
+  ]);
+  return labels.length === 0 ? TAG_COLUMNS : `${TAG_COLUMNS},\n  ${labels.join(',\n  ')}`;
+}
+
+/**
+ * DDL of the flow views (l4_flow_log, l7_flow_log). Recreated when tags bring label keys: a view cannot grow columns
+ * by itself, and users query `"k8s.label.app_1"` as in DeepFlow.
+ */
+export function flowViewsDdl(labelKeys: readonly string[]): string {
+  return `
+DROP VIEW IF EXISTS l4_flow_log;
+CREATE VIEW l4_flow_log AS
+SELECT f.*,
+  op.name AS observation_point,
+  coalesce(f.flow_tap_side, op.tap_side) AS tap_side,
+  b.file_name AS bundle,${tagColumns(labelKeys)},
+  CASE f.protocol WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP' WHEN 1 THEN 'ICMP' WHEN 58 THEN 'ICMPv6'
+    WHEN 47 THEN 'GRE' WHEN 132 THEN 'SCTP' ELSE CAST(f.protocol AS TEXT) END AS protocol_name,
+  CASE WHEN f.srt_count > 0 THEN f.srt_sum / f.srt_count END AS srt,
+  CASE WHEN f.art_count > 0 THEN f.art_sum / f.art_count END AS art,
+  CASE WHEN f.cit_count > 0 THEN f.cit_sum / f.cit_count END AS cit
+FROM _l4_flow_log f
+LEFT JOIN observation_points op ON op.id = f.observation_point_id
+LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
+
+DROP VIEW IF EXISTS l7_flow_log;
+CREATE VIEW l7_flow_log AS
+SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
+  ${caseOf('f.signal_source', SIGNAL_SOURCES)} AS signal_source,
+  p.name AS l7_protocol, l.version, ${caseOf('l.type', L7_TYPES)} AS type,
+  f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol,
+  l.request_type, l.request_domain, l.request_resource, l.endpoint, l.request_id, l.response_code,
+  ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status, l.response_status AS response_status_id,
+  l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
+  l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
+  l.http_real_client, l.attributes,
+  CASE WHEN op.tap_side = 'c-p' THEN f.process_id END AS process_id_0,
+  CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
+  CASE WHEN op.tap_side = 'c-p' THEN f.process_kname END AS process_kname_0,
+  CASE WHEN op.tap_side = 's-p' THEN f.process_kname END AS process_kname_1,
+  f.is_tls,
+  s.syscall_trace_id_request, s.syscall_trace_id_response, s.syscall_thread_0, s.syscall_thread_1,
+  s.syscall_cap_seq_0, s.syscall_cap_seq_1,
+  op.name AS observation_point, coalesce(f.flow_tap_side, op.tap_side) AS tap_side, b.file_name AS bundle,
+  l.response_duration AS rrt,${tagColumns(labelKeys)}
+FROM _l7_flow_log l
+JOIN _l7_flow f ON f.flow_id = l.flow_id
+LEFT JOIN _l7_syscall s ON s.id = l.id
+LEFT JOIN _l7_protocols p ON p.id = l.l7_protocol
+LEFT JOIN observation_points op ON op.id = f.observation_point_id
+LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
+
+`;
+}
+
+/** Distinct label keys of the pods in `resources` (sorted). */
+export const POD_LABEL_KEYS_SQL = "SELECT DISTINCT j.key FROM resources r, json_each(r.labels) j WHERE r.kind = 'Pod' AND r.labels IS NOT NULL ORDER BY 1";
+
 export const SCHEMA_DDL = `
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -391,48 +458,7 @@ CREATE TABLE IF NOT EXISTS ingest_violations (
   count                INTEGER NOT NULL DEFAULT 1  -- >1 on the overflow row that sums the rest of one kind
 );
 
-DROP VIEW IF EXISTS l4_flow_log;
-CREATE VIEW l4_flow_log AS
-SELECT f.*,
-  op.name AS observation_point,
-  coalesce(f.flow_tap_side, op.tap_side) AS tap_side,
-  b.file_name AS bundle,${TAG_COLUMNS},
-  CASE f.protocol WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP' WHEN 1 THEN 'ICMP' WHEN 58 THEN 'ICMPv6'
-    WHEN 47 THEN 'GRE' WHEN 132 THEN 'SCTP' ELSE CAST(f.protocol AS TEXT) END AS protocol_name,
-  CASE WHEN f.srt_count > 0 THEN f.srt_sum / f.srt_count END AS srt,
-  CASE WHEN f.art_count > 0 THEN f.art_sum / f.art_count END AS art,
-  CASE WHEN f.cit_count > 0 THEN f.cit_sum / f.cit_count END AS cit
-FROM _l4_flow_log f
-LEFT JOIN observation_points op ON op.id = f.observation_point_id
-LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
-
-DROP VIEW IF EXISTS l7_flow_log;
-CREATE VIEW l7_flow_log AS
-SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
-  ${caseOf('f.signal_source', SIGNAL_SOURCES)} AS signal_source,
-  p.name AS l7_protocol, l.version, ${caseOf('l.type', L7_TYPES)} AS type,
-  f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol,
-  l.request_type, l.request_domain, l.request_resource, l.endpoint, l.request_id, l.response_code,
-  ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status, l.response_status AS response_status_id,
-  l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
-  l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
-  l.http_real_client, l.attributes,
-  CASE WHEN op.tap_side = 'c-p' THEN f.process_id END AS process_id_0,
-  CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
-  CASE WHEN op.tap_side = 'c-p' THEN f.process_kname END AS process_kname_0,
-  CASE WHEN op.tap_side = 's-p' THEN f.process_kname END AS process_kname_1,
-  f.is_tls,
-  s.syscall_trace_id_request, s.syscall_trace_id_response, s.syscall_thread_0, s.syscall_thread_1,
-  s.syscall_cap_seq_0, s.syscall_cap_seq_1,
-  op.name AS observation_point, coalesce(f.flow_tap_side, op.tap_side) AS tap_side, b.file_name AS bundle,
-  l.response_duration AS rrt,${TAG_COLUMNS}
-FROM _l7_flow_log l
-JOIN _l7_flow f ON f.flow_id = l.flow_id
-LEFT JOIN _l7_syscall s ON s.id = l.id
-LEFT JOIN _l7_protocols p ON p.id = l.l7_protocol
-LEFT JOIN observation_points op ON op.id = f.observation_point_id
-LEFT JOIN bundles b ON b.id = f.bundle_id${TAG_JOINS('f')};
-
+${flowViewsDdl([])}
 -- The tag dictionary: what the flows' integer tag ids (pod_res_*, service_res_1, node_res_*) stand for.
 DROP VIEW IF EXISTS tag_dict;
 CREATE VIEW tag_dict AS

@@ -10,7 +10,7 @@ import type { SyscallInfo } from '../protocols/types.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
 import {
-  APP_METRIC_SUM_COLUMNS, INDEX_DDL, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, RRT_BUCKET_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION,
+  APP_METRIC_SUM_COLUMNS, INDEX_DDL, POD_LABEL_KEYS_SQL, flowViewsDdl, NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS, RRT_BUCKET_COLUMNS, SCHEMA_DDL, SCHEMA_VERSION,
 } from './schema.js';
 
 export type Db = Database.Database;
@@ -169,6 +169,9 @@ export class Store {
     }
     db.exec(SCHEMA_DDL);
     db.exec(INDEX_DDL);
+    // Label columns of the flow views, for the pod label keys already stored (SCHEMA_DDL made the views without).
+    const labelKeys = db.prepare(POD_LABEL_KEYS_SQL).pluck().all() as string[];
+    if (labelKeys.length > 0) db.exec(flowViewsDdl(labelKeys));
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
 
     const maxId = (table: string): number => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
@@ -264,6 +267,16 @@ export class Store {
   /** Runs a statement in order with the rows handed over before it (the writer thread's connection when there is one). */
   runSql(sql: string, params: unknown[] = []): void {
     this.bulk.run(sql, params);
+  }
+
+  /** Recreates the flow views with a `k8s.label.<key>_0/_1` column per label key, in order with the rows. */
+  refreshFlowViews(labelKeys: readonly string[]): void {
+    for (const stmt of flowViewsDdl(labelKeys).split(/;\s*\n/).map((x) => x.trim()).filter((x) => x.length > 0)) this.bulk.run(stmt, []);
+  }
+
+  /** Pod label keys already in the database. */
+  podLabelKeys(): string[] {
+    return this.db.prepare(POD_LABEL_KEYS_SQL).pluck().all() as string[];
   }
 
   /** Highest id in a table with an integer id (0 when empty); read after drain() for rows written by the writer. */

@@ -10,7 +10,7 @@ import { RecordType, openReadOnly, readCaptureFile } from '@rewind/analysis';
 import { labDown, labUp, missingRequirements, readState, STATE_DIR } from './lab.js';
 import { labNamespaces } from './network.js';
 import { cgroup2Root } from './workloads.js';
-import { LAB_PREFIX, NODES, PODS, podByApp } from './topology.js';
+import { LAB_PREFIX, NODES, PODS, SERVICES, podByApp } from './topology.js';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const missing = missingRequirements();
@@ -148,8 +148,8 @@ describe.skipIf(why !== null && !ci)('lab (root)', () => {
       const byIp = new Map(PODS.map((p) => [p.ip, p]));
       // Every request between two lab pods carries both ends' tags (the pod by IP and time, the rest from it).
       const rows = q<{ ip_0: string; ip_1: string; pod_0: string | null; pod_1: string | null; pod_ns_0: string | null; pod_ns_1: string | null;
-        pod_node_0: string | null; pod_node_1: string | null; workload_1: string | null; service_1: string | null; server_port: number; tap_side: string }>(
-        `select ip_0, ip_1, pod_0, pod_1, pod_ns_0, pod_ns_1, pod_node_0, pod_node_1, workload_1, service_1, server_port, tap_side
+        pod_node_0: string | null; pod_node_1: string | null; workload_0: string | null; workload_1: string | null; service_1: string | null; server_port: number; tap_side: string }>(
+        `select ip_0, ip_1, pod_0, pod_1, pod_ns_0, pod_ns_1, pod_node_0, pod_node_1, workload_0, workload_1, service_1, server_port, tap_side
          from l7_flow_log where ip_0 like '10.244.%' and ip_1 != '0.0.0.0'`);
       expect(rows.length).toBeGreaterThan(500);
       for (const r of rows) {
@@ -158,10 +158,27 @@ describe.skipIf(why !== null && !ci)('lab (root)', () => {
         expect(r.pod_ns_0).toBe(client?.namespace);
         expect(r.pod_node_0).toBe(client?.node);
         if (client?.labels.app !== 'ratings') expect(r.pod_0).toBe(client?.name);
-        // Through a ClusterIP or not, the server is a lab pod: its real backend.
-        expect(r.pod_1, `${r.ip_0} → ${r.ip_1}:${r.server_port} at ${r.tap_side}`).not.toBeNull();
-        expect(r.service_1, `${r.ip_1}:${r.server_port}`).not.toBeNull();
+        if (client?.labels.app !== 'ratings') expect(r.workload_0).toBe(client?.workload.name);
+        // Through a ClusterIP or not, the server is a lab pod: its real backend, and the service in front of it.
+        const what = `${r.ip_0} → ${r.ip_1}:${r.server_port} at ${r.tap_side}`;
+        expect(r.pod_1, what).not.toBeNull();
+        const server = byIp.get(r.ip_1) ?? PODS.find((p) => p.name === r.pod_1);
+        const svc = SERVICES.find((x) => x.clusterIp === r.ip_1) ?? SERVICES.find((x) => x.namespace === server?.namespace && x.selector === server?.labels.app);
+        expect(r.service_1, what).toBe(svc?.name);
+        if (byIp.has(r.ip_1) && server?.labels.app !== 'ratings') expect(r.pod_1, what).toBe(server?.name);
+        if (server && server.labels.app !== 'ratings') {
+          expect(server.labels.app, what).toBe(svc?.selector);
+          expect(r.pod_ns_1, what).toBe(server.namespace);
+          expect(r.pod_node_1, what).toBe(server.node);
+          expect(r.workload_1, what).toBe(server.workload.name);
+        }
       }
+      // Every flow between pods too (packets at every observation point: veths, bridges, tunnel, uplink).
+      // (Only pods' addresses as clients: the lab's own readiness probes come from a node's VTEP address.)
+      const podIps = PODS.map((p) => `'${p.ip}'`).join(',');
+      const untagged = q<{ n: number }>(`select count(*) n from l4_flow_log where ip_0 in (${podIps}) and (ip_1 like '10.244.%' or ip_1 like '10.96.%')
+        and (pod_0 is null or pod_1 is null or service_1 is null or pod_node_0 is null or pod_node_1 is null)`)[0].n;
+      expect(untagged).toBe(0);
       // ClusterIP flows at the client's veth name the backend pod behind the DNAT.
       const viaClusterIp = q<{ ip_1: string; pod_1: string; service_1: string }>("select distinct ip_1, pod_1, service_1 from l4_flow_log where ip_1 like '10.96.%' and tap_side = 'c' and protocol = 6");
       expect(viaClusterIp.length).toBeGreaterThan(3);
