@@ -1,6 +1,9 @@
 // The Kubernetes and cloud tag sources against the lab's control plane (the same list/watch and metadata shapes as
 // the real endpoints), on loopback: the real client library, real HTTP.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStore, NODES, apiServer, clusterObjects, metadataServer } from '@rewind/lab';
@@ -65,6 +68,28 @@ describe('Kubernetes source', () => {
       expect(src.deltas).toBe(deltas.length);
     } finally {
       src.stop();
+    }
+  });
+
+  it('reads the cluster through a kubeconfig file as well', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-kubeconfig-'));
+    try {
+      const file = path.join(dir, 'config');
+      writeFileSync(file, [
+        'apiVersion: v1', 'kind: Config', 'current-context: lab',
+        'clusters:', `- name: lab-cluster`, `  cluster:`, `    server: ${url}`, '    insecure-skip-tls-verify: true',
+        'users:', '- name: lab-user', '  user: {}',
+        'contexts:', '- name: lab', '  context:', '    cluster: lab-cluster', '    user: lab-user', '',
+      ].join('\n'));
+      const snapshots: { cluster: string; objects: unknown[] }[] = [];
+      const src = new KubernetesSource({ target: file, onSnapshot: (x) => snapshots.push(x), onDelta: () => {} });
+      await src.start();
+      src.stop();
+      expect(snapshots).toHaveLength(1);
+      expect(snapshots[0].cluster).toBe('lab-cluster');
+      expect(snapshots[0].objects.length).toBe(45);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
