@@ -44,6 +44,15 @@ LEFT JOIN resources s1 ON s1.id = ${f}.service_res_1
 LEFT JOIN resources n0 ON n0.id = ${f}.node_res_0
 LEFT JOIN resources n1 ON n1.id = ${f}.node_res_1`;
 
+/** The tag ids both flow tables carry (_l4_flow_log and _l7_flow), as the last columns. */
+const TAG_ID_COLUMNS = `  -- Auto-tagging (integer-encoded: ids of resources rows; names and labels join at query time through the views)
+  pod_res_0            INTEGER,           -- resources: the client's pod (the version valid at start_time)
+  pod_res_1            INTEGER,           -- resources: the server's pod (behind a ClusterIP: the real backend)
+  service_res_1        INTEGER,           -- resources: the service the server side is reached through or belongs to
+  node_res_0           INTEGER,           -- resources: the client's node (its pod's node, or the node whose address it is)
+  node_res_1           INTEGER,
+  flow_tap_side        TEXT               -- where this observation point sits for this flow (c, s, c-nd, s-nd, local), when known`;
+
 /** Quoted SQL identifier. */
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
@@ -301,13 +310,7 @@ CREATE TABLE IF NOT EXISTS _l4_flow_log (
   status               TEXT NOT NULL,
   first_frame          INTEGER NOT NULL,
   last_frame           INTEGER NOT NULL,
-  -- Auto-tagging (integer-encoded: ids of resources rows; names and labels join at query time through the views)
-  pod_res_0            INTEGER,           -- resources: the client's pod (the version valid at start_time)
-  pod_res_1            INTEGER,           -- resources: the server's pod (behind a ClusterIP: the real backend)
-  service_res_1        INTEGER,           -- resources: the service the server side is reached through or belongs to
-  node_res_0           INTEGER,           -- resources: the client's node (its pod's node, or the node whose address it is)
-  node_res_1           INTEGER,
-  flow_tap_side        TEXT               -- where this observation point sits for this flow (c, s, c-nd, s-nd, local), when known
+${TAG_ID_COLUMNS}
 );
 
 CREATE TABLE IF NOT EXISTS _metrics_net_1s (
@@ -361,13 +364,7 @@ CREATE TABLE IF NOT EXISTS _l7_flow (
   process_id           INTEGER,           -- eBPF: the process the socket belongs to (client on c-p, server on s-p)
   process_kname        TEXT,
   is_tls               INTEGER NOT NULL DEFAULT 0, -- 1: eBPF plaintext from the OpenSSL probes (the wire carried TLS)
-  -- Auto-tagging (integer-encoded: ids of resources rows; names and labels join at query time through the views)
-  pod_res_0            INTEGER,           -- resources: the client's pod (the version valid at start_time)
-  pod_res_1            INTEGER,           -- resources: the server's pod (behind a ClusterIP: the real backend)
-  service_res_1        INTEGER,           -- resources: the service the server side is reached through or belongs to
-  node_res_0           INTEGER,           -- resources: the client's node (its pod's node, or the node whose address it is)
-  node_res_1           INTEGER,
-  flow_tap_side        TEXT               -- where this observation point sits for this flow (c, s, c-nd, s-nd, local), when known
+${TAG_ID_COLUMNS}
 );
 
 -- eBPF records only: the syscall context of the request and the response (keyed by the _l7_flow_log row id).

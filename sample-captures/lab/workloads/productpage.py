@@ -3,10 +3,11 @@
 call as Bookinfo's productpage does (so the reviews ClusterIP spreads the calls over v1 and v2), and answers with
 both. A failing dependency answers 502 with what failed, so the load generator sees the incident."""
 import http.client
-import http.server
 import json
 import os
 import urllib.parse
+
+from labhttp import JsonHandler, serve
 
 PORT = int(os.environ.get("PORT", "9080"))
 DETAILS = os.environ.get("DETAILS_HOST", "details")
@@ -25,16 +26,8 @@ def call(host, path, headers):
         c.close()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        u = urllib.parse.urlparse(self.path)
-        if u.path == "/healthz":
-            return self.send(200, {"ok": True})
+class Handler(JsonHandler):
+    def get(self, u):
         if u.path != "/productpage":
             return self.send(404, {"error": "not found"})
         pid = urllib.parse.parse_qs(u.query).get("id", ["0"])[0]
@@ -45,19 +38,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(502, {"error": "dependency failed", "details": ds, "reviews": rs})
         self.send(200, {"id": pid, "details": json.loads(dbody), "reviews": json.loads(rbody)})
 
-    def send(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
 
 if __name__ == "__main__":
-    Server(("0.0.0.0", PORT), Handler).serve_forever()
+    serve(PORT, Handler)

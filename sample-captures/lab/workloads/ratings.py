@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """ratings (Python): GET /ratings/N reads the product's ratings from MariaDB (PyMySQL) over a small pool of
 persistent connections. A lost or refused database connection answers 500 and is opened again on the next request."""
-import http.server
-import json
 import os
 import queue
-import urllib.parse
+
+from labhttp import JsonHandler, serve
 
 import pymysql
 
@@ -22,16 +21,8 @@ def connect():
                            connect_timeout=3, read_timeout=5, write_timeout=5, autocommit=True)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        u = urllib.parse.urlparse(self.path)
-        if u.path == "/healthz":
-            return self.send(200, {"ok": True})
+class Handler(JsonHandler):
+    def get(self, u):
         parts = u.path.strip("/").split("/")
         if len(parts) != 2 or parts[0] != "ratings" or not parts[1].isdigit():
             return self.send(404, {"error": "not found"})
@@ -54,19 +45,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             pool.put(conn)
 
-    def send(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
 
 if __name__ == "__main__":
-    Server(("0.0.0.0", PORT), Handler).serve_forever()
+    serve(PORT, Handler)
