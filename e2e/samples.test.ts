@@ -63,6 +63,20 @@ describe('sample incidents', () => {
     }
   });
 
+  test('bookinfo-latency: the service map names services, pods and nodes from the tags', async () => {
+    const { openReadOnly, serviceMap } = await import('@rewind/analysis');
+    const db = openReadOnly(path.join(dir, 'bookinfo-latency.pcapng.db'));
+    try {
+      const labels = new Map(serviceMap(db).nodes.map((n) => [n.id, n.label]));
+      expect(labels.get('10.96.0.12:9080')).toBe('reviews.shop:9080');
+      expect(labels.get('10.244.2.21:9080')).toMatch(/^reviews-v2-[a-z0-9]+-[a-z0-9]+:9080$/);
+      expect(labels.get('10.244.2.23:3306')).toBe('mariadb-0:3306');
+      expect(labels.get('10.244.1.10')).toMatch(/^loadgen-/);
+    } finally {
+      db.close();
+    }
+  });
+
   test('bookinfo-latency: the report names the delayed pod and the hop where the delay is added', () => {
     const md = rewind('report', path.join(samples, 'bookinfo-latency.pcapng'), '--db', path.join(dir, 'lat-report.db'));
     expect(md.code, md.stderr).toBe(0);

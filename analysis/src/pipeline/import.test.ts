@@ -83,3 +83,34 @@ describe('importCaptures', () => {
     expect(rows(db, 'select max(flow_id) as m, count(*) as n from bundles, l4_flow_log where bundles.id = l4_flow_log.bundle_id')).toEqual([{ m: 3, n: 3 }]);
   });
 });
+
+describe('import while another connection reads the database', () => {
+  test('a reader holding a snapshot through the end of an import does not fail it: the database stays in WAL mode, complete', async () => {
+    const db = path.join(dir, 'shared.db');
+    await importCaptures({ inputs: [bundle('shared-1.pcapng')], dbPath: db });
+    let reader: ReturnType<typeof openReadOnly> | null = null;
+    try {
+      const t0 = Date.now();
+      // The reader arrives while the import runs (the database is in WAL mode then) and keeps an open read transaction,
+      // as the app's views do while they read: the import's final checkpoint cannot truncate the WAL under it.
+      const s = await importCaptures({
+        inputs: [bundle('shared-2.pcapng')], dbPath: db,
+        onProgress: () => {
+          if (reader !== null) return;
+          reader = openReadOnly(db);
+          reader.exec('BEGIN');
+          reader.prepare('SELECT count(*) AS n FROM l4_flow_log').get();
+        },
+      });
+      expect(reader).not.toBeNull();
+      expect(s.bundles[0].status).toBe('ok');
+      expect(Date.now() - t0).toBeLessThan(4000);
+      const r = reader as unknown as ReturnType<typeof openReadOnly>;
+      r.exec('COMMIT');
+      expect((r.prepare('SELECT count(*) AS n FROM l4_flow_log').get() as { n: number }).n).toBe(2);
+    } finally {
+      (reader as ReturnType<typeof openReadOnly> | null)?.close();
+    }
+    expect(rows(db, 'SELECT count(*) AS n FROM bundles')[0].n).toBe(2);
+  });
+});

@@ -433,7 +433,34 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     n.members = m.size;
     n.label = `${id} (${m.size} clients)`;
   }
+  // Tagged captures: nodes named by what their address was (a service's ClusterIP, a pod, a node).
+  const names = addressNames(db);
+  if (names.size > 0) {
+    for (const n of nodes.values()) {
+      if (n.kind === 'clients') continue;
+      const name = names.get(n.ip);
+      if (name === undefined) continue;
+      const port = n.kind === 'service' ? n.id.slice(n.id.lastIndexOf(':') + 1) : '';
+      n.label = port ? `${name.name}:${port}` : name.name;
+      // Colour groups: the Kubernetes namespace (nodes: "nodes") instead of the address's network.
+      n.group = name.group;
+    }
+  }
   return { nodes: [...nodes.values()], edges: out };
+}
+
+/**
+ * Address → name from the tags (`resources`): a ClusterIP is its service (`reviews.shop`), a pod IP its pod, a node
+ * IP its node. An address reused over time is named by its latest holder. Empty without tags.
+ */
+export function addressNames(db: Db): Map<string, { name: string; group: string }> {
+  const out = new Map<string, { name: string; group: string }>();
+  const rows = db.prepare(`SELECT ip, kind, name, namespace FROM resources WHERE ip IS NOT NULL AND kind IN ('Node', 'Pod', 'Service')
+    ORDER BY CASE kind WHEN 'Node' THEN 0 WHEN 'Pod' THEN 1 ELSE 2 END, valid_from`).raw().all() as [string, string, string, string | null][];
+  for (const [ip, kind, name, ns] of rows) {
+    out.set(ip, kind === 'Node' ? { name: `node ${name}`, group: 'nodes' } : { name: kind === 'Service' ? `${name}.${ns ?? ''}` : name, group: ns ?? '' });
+  }
+  return out;
 }
 
 /** A server as the map and the filters name it: ip:port ([ip]:port for IPv6). */
@@ -472,12 +499,13 @@ export const REQUEST_LOG_COLUMNS = [
   'id', 'start_time', 'l7_protocol', 'type', 'ip_0', 'client_port', 'ip_1', 'server_port', 'request_type', 'request_domain',
   'request_resource', 'endpoint', 'response_code', 'response_status', 'response_exception', 'response_duration', 'request_length',
   'response_length', 'trace_id', 'x_request_id_0', 'flow_id', 'observation_point', 'signal_source', 'process_kname_0', 'process_kname_1',
+  'pod_0', 'pod_1', 'service_1',
 ] as const;
 
 export const FLOW_LOG_COLUMNS = [
   'flow_id', 'start_time', 'end_time', 'duration', 'protocol_name', 'ip_0', 'client_port', 'ip_1', 'server_port', 'packet_tx',
   'packet_rx', 'byte_tx', 'byte_rx', 'rtt', 'srt_max', 'art_max', 'retrans_tx', 'retrans_rx', 'zero_win_tx', 'zero_win_rx',
-  'rst_tx', 'rst_rx', 'close_type', 'status', 'observation_point',
+  'rst_tx', 'rst_rx', 'close_type', 'status', 'observation_point', 'pod_0', 'pod_1', 'service_1',
 ] as const;
 
 const MAX_PAGE = 1000;

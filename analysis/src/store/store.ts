@@ -437,8 +437,16 @@ export class Store {
    * than 0.1 s per 130 MB at the end of every import; the kernel writes it back as for any other output file.
    */
   private closeDatabase(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.pragma('journal_mode = DELETE');
+    // One self-contained file when nobody else has it open. When another connection reads it (the app's views while
+    // an import runs) neither can happen: the database stays in WAL mode, complete, and the last connection to close
+    // checkpoints it. Do not wait long for those readers.
+    this.db.pragma('busy_timeout = 200');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('journal_mode = DELETE');
+    } catch (err) {
+      if (!(err instanceof Error && /locked|busy/i.test(err.message))) throw err;
+    }
     this.db.close();
   }
 }

@@ -50,3 +50,12 @@ export function fmtCell(column: string, v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+/** A table cell of an address that shows the tagged name beside it when the capture had tags (`pod (10.1.2.3)`). */
+export function named(nameKey: string): (v: unknown, row: unknown[], get: (key: string) => unknown) => string {
+  return (v, _row, get) => {
+    const name = get(nameKey);
+    const ip = v === null || v === undefined ? '' : String(v);
+    return typeof name === 'string' && name.length > 0 ? `${name} (${ip})` : ip;
+  };
+}

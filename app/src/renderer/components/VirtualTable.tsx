@@ -9,7 +9,8 @@ export interface Column {
   title: string;
   width: number;
   align?: 'left' | 'right';
-  render?: (v: unknown, row: unknown[]) => string;
+  /** `get` reads another column of the same row by its key (columns the page has but the table does not show). */
+  render?: (v: unknown, row: unknown[], get: (key: string) => unknown) => string;
   className?: (v: unknown, row: unknown[]) => string | undefined;
 }
 
@@ -101,7 +102,7 @@ export function VirtualTable({ columns, index, rows, sort, desc, onSort, selecte
                   const val = row[index[c.key]];
                   return (
                     <div key={c.key} role="gridcell" className={`vtable-td ${c.align === 'right' ? 'num' : ''} ${c.className?.(val, row) ?? ''}`} style={{ width: c.width }}>
-                      {c.render ? c.render(val, row) : val === null || val === undefined ? '' : String(val)}
+                      {c.render ? c.render(val, row, (k) => row[index[k]]) : val === null || val === undefined ? '' : String(val)}
                     </div>
                   );
                 })}

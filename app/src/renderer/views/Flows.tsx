@@ -3,6 +3,7 @@ import type { ViewProps } from '../App';
 import { ExportPcap, Fields } from '../components/Detail';
 import { LogView } from '../components/LogView';
 import type { Column } from '../components/VirtualTable';
+import { named } from '../format';
 import { fmtBytes, fmtDuration, fmtTime } from '../format';
 import { useCall } from '../hooks';
 
@@ -11,9 +12,9 @@ const bad = new Set(['client-reset', 'server-reset', 'client-syn-repeat', 'serve
 const COLUMNS: Column[] = [
   { key: 'start_time', title: 'start', width: 128, render: (v) => fmtTime(v as number) },
   { key: 'protocol_name', title: 'proto', width: 56 },
-  { key: 'ip_0', title: 'client', width: 120 },
+  { key: 'ip_0', title: 'client', width: 200, render: named('pod_0') },
   { key: 'client_port', title: 'cport', width: 60, align: 'right' },
-  { key: 'ip_1', title: 'server', width: 120 },
+  { key: 'ip_1', title: 'server', width: 200, render: named('pod_1') },
   { key: 'server_port', title: 'port', width: 56, align: 'right' },
   { key: 'duration', title: 'duration', width: 84, align: 'right', render: (v) => fmtDuration(v as number) },
   { key: 'byte_tx', title: 'bytes →', width: 80, align: 'right', render: (v) => fmtBytes(v as number) },

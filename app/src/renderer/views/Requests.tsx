@@ -5,6 +5,7 @@ import { ExportPcap, Fields } from '../components/Detail';
 import { LogView } from '../components/LogView';
 import { Payload } from '../components/Payload';
 import type { Column } from '../components/VirtualTable';
+import { named } from '../format';
 import { fmtBytes, fmtDuration, fmtTime } from '../format';
 import { useCall } from '../hooks';
 
@@ -13,8 +14,8 @@ const statusClass = (v: unknown): string | undefined => (v === 'server_error' ||
 const COLUMNS: Column[] = [
   { key: 'start_time', title: 'time', width: 128, render: (v) => fmtTime(v as number) },
   { key: 'l7_protocol', title: 'proto', width: 64 },
-  { key: 'ip_0', title: 'client', width: 120 },
-  { key: 'ip_1', title: 'server', width: 120 },
+  { key: 'ip_0', title: 'client', width: 200, render: named('pod_0') },
+  { key: 'ip_1', title: 'server', width: 200, render: named('pod_1') },
   { key: 'server_port', title: 'port', width: 56, align: 'right' },
   { key: 'request_type', title: 'method', width: 80 },
   { key: 'request_domain', title: 'domain', width: 150 },

@@ -22,6 +22,14 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
   const graph = useCall('map.graph', { ...range, layer }, refresh);
   const data = graph.data;
 
+  // A node's name when the capture had tags (its label differs from its address), else its address.
+  const labelOf = useMemo(() => {
+    const m = new Map((data?.nodes ?? []).map((n) => [n.id, n.label]));
+    return (id: string): string => {
+      const l = m.get(id);
+      return l !== undefined && l !== id && !l.endsWith(' clients)') ? `${l} (${id})` : id;
+    };
+  }, [data]);
   const option = useMemo<EChartsCoreOption>(() => {
     const nodes = data?.nodes ?? [];
     const edges = data?.edges ?? [];
@@ -35,8 +43,8 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
           if (p.dataType === 'edge') {
             const e = p.data.raw as MapEdge;
             return layer === 'app'
-              ? `${e.source} → ${e.target} ${e.protocol}<br/>${e.rps} req/s, ${e.requests} requests<br/>errors ${e.errors} (${fmtPct(e.errorPct)})<br/>p99 ${fmtDuration(e.rrtP99)}`
-              : `${e.source} → ${e.target} ${e.protocol}<br/>${fmtBytes(e.bytes)}, ${e.flows} flows<br/>RTT ${fmtDuration(e.rttAvg)}, retransmissions ${e.retransmissions}`;
+              ? `${labelOf(e.source)} → ${labelOf(e.target)} ${e.protocol}<br/>${e.rps} req/s, ${e.requests} requests<br/>errors ${e.errors} (${fmtPct(e.errorPct)})<br/>p99 ${fmtDuration(e.rrtP99)}`
+              : `${labelOf(e.source)} → ${labelOf(e.target)} ${e.protocol}<br/>${fmtBytes(e.bytes)}, ${e.flows} flows<br/>RTT ${fmtDuration(e.rttAvg)}, retransmissions ${e.retransmissions}`;
           }
           const n = p.data.raw as MapNode;
           return `${n.label}<br/>${layer === 'app' ? `${n.served} requests served, ${n.errors} errors` : `${fmtBytes(n.served)} received`}`;
@@ -67,7 +75,7 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
         })),
       }],
     };
-  }, [data, layer]);
+  }, [data, layer, labelOf]);
 
   // Edges and nodes as filters of the request (or flow) log: a service by its address and port, a client by its
   // address, a client group by its network.
@@ -115,7 +123,7 @@ export function ServiceMap({ route, navigate, theme, refresh, range }: ViewProps
           {sortedEdges.slice(0, EDGE_ROWS).map((e) => (
             <tr key={e.id} className="clickable" data-testid="map-edge" data-errors={e.errors}
               onClick={() => navigate(edgeTarget(e))}>
-              <td>{e.source}</td><td>{e.target}</td><td>{e.protocol}</td>
+              <td>{labelOf(e.source)}</td><td>{labelOf(e.target)}</td><td>{e.protocol}</td>
               {layer === 'app'
                 ? <><td className="num">{e.rps}</td><td className={`num ${e.errors ? 'bad' : ''}`}>{e.errors}</td><td className="num">{fmtPct(e.errorPct)}</td><td className="num">{fmtDuration(e.rrtP99)}</td></>
                 : <><td className="num">{fmtBytes(e.bytes)}</td><td className="num">{e.flows}</td><td className="num">{fmtDuration(e.rttAvg)}</td><td className="num">{e.retransmissions}</td></>}
