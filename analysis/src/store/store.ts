@@ -170,7 +170,7 @@ export class Store {
     db.exec(SCHEMA_DDL);
     db.exec(INDEX_DDL);
     // Label columns of the flow views, for the pod label keys already stored (SCHEMA_DDL made the views without).
-    const labelKeys = db.prepare(POD_LABEL_KEYS_SQL).pluck().all() as string[];
+    const labelKeys = this.podLabelKeys();
     if (labelKeys.length > 0) db.exec(flowViewsDdl(labelKeys));
     db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
 

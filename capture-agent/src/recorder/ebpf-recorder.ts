@@ -143,13 +143,15 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
   }
   // Tag sources: the cloud's instance metadata once, the Kubernetes snapshot now and its changes as they come.
   let k8s: KubernetesSource | null = null;
-  const tagStats = { k8s: { objects: 0, deltas: 0, errors: 0, lastError: null as string | null }, cloud: { records: 0, error: null as string | null } };
+  // Counts of the Kubernetes source are its own; what the coverage stats add is the last error of each source.
+  let k8sLastError: string | null = null;
+  const cloud = { records: 0, error: null as string | null };
   if (opts.cloud) {
     try {
       writer.writeRecord(RecordType.CLOUD_METADATA, await readCloudMetadata(opts.cloud, { endpoint: opts.cloudEndpoint }));
-      tagStats.cloud.records++;
+      cloud.records++;
     } catch (err) {
-      tagStats.cloud.error = err instanceof Error ? err.message : String(err);
+      cloud.error = err instanceof Error ? err.message : String(err);
     }
   }
   if (opts.k8s) {
@@ -157,7 +159,7 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
       target: opts.k8s,
       onSnapshot: (snap) => writer.writeRecord(RecordType.K8S_SNAPSHOT, snap),
       onDelta: (d) => writer.writeRecord(RecordType.K8S_WATCH_DELTA, d),
-      onError: (m) => { tagStats.k8s.lastError = m; },
+      onError: (m) => { k8sLastError = m; },
     });
     try {
       await k8s.start();
@@ -256,8 +258,8 @@ export async function recordEbpf(opts: EbpfRecordOptions): Promise<EbpfRecordSum
         // libpcap's counters, read when each capture closed: received (passed the filter; on lo each packet counts
         // twice, sent and received), dropped (its buffer was full: the agent fell behind), ifDropped (the driver).
         ...pcaps.map((p) => ({ source: 'pcap', host, device: p.device, packets: packets[p.device], ...p.stats() })),
-        ...(k8s ? [{ source: 'k8s', host, objects: k8s.objects, deltas: k8s.deltas, errors: k8s.errors, lastError: tagStats.k8s.lastError }] : []),
-        ...(opts.cloud ? [{ source: 'cloud', host, records: tagStats.cloud.records, error: tagStats.cloud.error }] : []),
+        ...(k8s ? [{ source: 'k8s', host, objects: k8s.objects, deltas: k8s.deltas, errors: k8s.errors, lastError: k8sLastError }] : []),
+        ...(opts.cloud ? [{ source: 'cloud', host, ...cloud }] : []),
       ],
     });
     writer.writeSummary({ host });

@@ -1,7 +1,7 @@
 // The lab's cluster as Kubernetes API objects (the JSON shapes of the API server's v1, apps/v1 and discovery.k8s.io/v1
 // groups), so that the agent's Kubernetes source reads the lab with the same client code as a real cluster.
 import { createHash } from 'node:crypto';
-import { CLUSTER_NAME, NODES, PODS, SERVICES, podsOf, uidOf } from './topology.js';
+import { CLUSTER_NAME, NODES, PODS, SERVICES, nodeOf, podsOf, uidOf } from './topology.js';
 import type { LabNode, LabPod, LabService } from './topology.js';
 
 export const REGION = 'lab-region-1';
@@ -78,7 +78,7 @@ export function podObject(p: LabPod, createdAt = CREATED): K8sObject {
   const owner = rs !== null
     ? { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, uid: uidOf('ReplicaSet', p.namespace, rs), controller: true }
     : { apiVersion: 'apps/v1', kind: p.workload.kind, name: p.workload.name, uid: uidOf(p.workload.kind, p.namespace, p.workload.name), controller: true };
-  const node = NODES.find((n) => n.name === p.node) as LabNode;
+  const node = nodeOf(p);
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: p.name, namespace: p.namespace, uid: p.uid, creationTimestamp: createdAt, labels: { ...p.labels }, ownerReferences: [owner] },

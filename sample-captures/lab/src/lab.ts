@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { buildNetwork, labNamespaces, teardownNetwork } from './network.js';
 import { hasCommand } from './sh.js';
-import { API_SERVER_IP, API_SERVER_PORT, METADATA_IP, NODES, PODS, UNDERLAY_NS, podByApp } from './topology.js';
+import { API_SERVER_IP, API_SERVER_PORT, METADATA_IP, NODES, PODS, UNDERLAY_NS, nodeOf, podByApp } from './topology.js';
 import { fileURLToPath } from 'node:url';
 import type { LabPod } from './topology.js';
 import {
@@ -144,8 +144,7 @@ export const LATENCY_MS = 100;
 const START_ORDER = ['kube-dns', 'mariadb', 'redis', 'ratings', 'details', 'reviews', 'productpage'];
 
 async function startDelayLink(pod: LabPod, delayMs: number, log: LogSink): Promise<number> {
-  const node = NODES.find((n) => n.name === pod.node);
-  if (!node) throw new Error(`pod ${pod.name}: no node`);
+  const node = nodeOf(pod);
   const ready = path.join(STATE_DIR, 'delay-link.ready');
   const started = startDetached([PYTHON, path.join(WORKLOADS_DIR, 'delay-link.py'), '--node-ns', node.netns, '--pod-ns', pod.netns,
     '--host-if', pod.hostVeth, '--pod-if', 'eth0', '--delay-ms', String(delayMs), '--ready', ready], path.join(STATE_DIR, 'delay-link.log'));
@@ -203,7 +202,7 @@ export async function labUp(log: LogSink = () => {}, opts: UpOptions = {}): Prom
         writeState(state);
       }
       for (const pod of PODS.filter((p) => p.labels.app === app && p.port !== null && app !== 'kube-dns')) {
-        await waitForPort(NODES.find((n) => n.name === pod.node)?.netns ?? UNDERLAY_NS, pod.ip, pod.port as number);
+        await waitForPort(nodeOf(pod).netns, pod.ip, pod.port as number);
       }
     }
     log(`pods: ${state.processes.length} containers running (${Date.now() - t0} ms)`);

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   API_SERVER_IP, CLUSTER_DOMAIN, DNS_SERVICE, LAB_PREFIX, METADATA_IP, NODES, POD_MTU, SERVICES, UNDERLAY_NS, VXLAN_ID,
-  VXLAN_PORT, podsOf,
+  VXLAN_PORT, nodeOf, podsOf,
 } from './topology.js';
 import type { LabNode, LabPod, LabService } from './topology.js';
 import { ip, ipn, run, tryRun } from './sh.js';
@@ -116,7 +116,7 @@ function writePodEtc(pod: LabPod): void {
  * delay-link.ts): only addresses and state are set here.
  */
 export function addPod(pod: LabPod, opts: { namespaceExists?: boolean; tapLink?: boolean } = {}): void {
-  const node = NODES.find((n) => n.name === pod.node) as LabNode;
+  const node = nodeOf(pod);
   if (!opts.namespaceExists) addNamespace(pod.netns);
   if (!opts.tapLink) ipn(node.netns, 'link', 'add', pod.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.netns);
   ipn(node.netns, 'link', 'set', pod.hostVeth, 'master', 'cni0', 'mtu', String(POD_MTU), 'up');
@@ -129,7 +129,7 @@ export function addPod(pod: LabPod, opts: { namespaceExists?: boolean; tapLink?:
 
 /** Removes a pod's namespace and its node-side link (a veth end goes with its peer; a TAP with its process). */
 export function removePod(pod: LabPod): void {
-  const node = NODES.find((n) => n.name === pod.node) as LabNode;
+  const node = nodeOf(pod);
   tryRun('ip', ['-n', node.netns, 'link', 'del', pod.hostVeth]);
   tryRun('ip', ['netns', 'del', pod.netns]);
   rmSync(path.join(NETNS_ETC, pod.netns), { recursive: true, force: true });

@@ -30,7 +30,6 @@ export function tryRun(cmd: string, args: readonly string[]): { ok: boolean; std
 export const ip = (...args: string[]): string => run('ip', args);
 /** `ip -n NS …`: the command runs against that network namespace. */
 export const ipn = (ns: string, ...args: string[]): string => run('ip', ['-n', ns, ...args]);
-export const inNs = (ns: string, cmd: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, cmd, ...args]);
 
 export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
