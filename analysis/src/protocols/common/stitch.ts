@@ -15,6 +15,15 @@ export function loneResponse(res: L7Message): L7Record {
 }
 
 /**
+ * Empties an array. Usually it holds one message: pop() is inlined, where `length = 0` goes through the runtime's
+ * length setter (measured: 60 ms of the benchmark import's importing thread).
+ */
+function clear(a: L7Message[]): void {
+  if (a.length === 1) a.pop();
+  else if (a.length > 0) a.length = 0;
+}
+
+/**
  * Pairs requests and responses in order (one response per request, pipelining allowed). A response that starts
  * before the oldest waiting request is a response without request.
  */
@@ -38,9 +47,9 @@ export function stitchInOrder(requests: L7Message[], responses: L7Message[], fin
     }
   }
   // Usually everything pairs up: truncate rather than splice (which allocates the array of removed elements).
-  if (r === requests.length) requests.length = 0;
+  if (r === requests.length) clear(requests);
   else if (r > 0) requests.splice(0, r);
-  if (q === responses.length) responses.length = 0;
+  if (q === responses.length) clear(responses);
   else if (q > 0) responses.splice(0, q);
   if (final) {
     for (const req of requests) records.push(loneRequest(req));
