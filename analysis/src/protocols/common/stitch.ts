@@ -1,5 +1,6 @@
 // Stitching strategies shared by protocols: in-order (HTTP/1, Redis, MySQL, PostgreSQL) and by id (DNS, HTTP/2, Kafka).
 import type { L7Message, L7Record, ResponseStatus, StitchResult } from '../types.js';
+import { newRecord } from './message.js';
 
 function pairStatus(res: L7Message): ResponseStatus {
   return res.responseStatus ?? 'unknown';
@@ -7,11 +8,11 @@ function pairStatus(res: L7Message): ResponseStatus {
 
 /** A request nobody answered: timeout when the flow ended while waiting, as DeepFlow reports it. */
 export function loneRequest(req: L7Message): L7Record {
-  return { request: req, status: req.responseStatus ?? 'timeout' };
+  return newRecord(req, undefined, req.responseStatus ?? 'timeout');
 }
 
 export function loneResponse(res: L7Message): L7Record {
-  return { response: res, status: pairStatus(res) };
+  return newRecord(undefined, res, pairStatus(res));
 }
 
 /**
@@ -35,7 +36,7 @@ export function stitchInOrder(requests: L7Message[], responses: L7Message[], fin
   while (q < responses.length) {
     const res = responses[q];
     if (r < requests.length && requests[r].tsUs <= res.tsUs) {
-      records.push({ request: requests[r], response: res, status: pairStatus(res) });
+      records.push(newRecord(requests[r], res, pairStatus(res)));
       r++;
       q++;
     } else if (r >= requests.length && !final) {
@@ -66,7 +67,7 @@ export function stitchById(requests: L7Message[], responses: L7Message[], final:
     const res = responses[q];
     const i = requests.findIndex((req) => req.requestId === res.requestId);
     if (i >= 0) {
-      records.push({ request: requests[i], response: res, status: pairStatus(res) });
+      records.push(newRecord(requests[i], res, pairStatus(res)));
       requests.splice(i, 1);
       responses.splice(q, 1);
     } else if (final) {

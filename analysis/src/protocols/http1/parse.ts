@@ -3,6 +3,7 @@ import { httpEndpoint } from '../common/http-endpoint.js';
 import { latin1, utf8 } from '../common/text.js';
 import type { FlowDirection } from '../../flows/types.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
 import { skipBody, skipGap } from './body.js';
 import { KNOWN_METHODS } from './methods.js';
@@ -499,14 +500,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
   }
   const headerLen = pos;
 
-  const m: L7Message = {
-    type: isResponse ? 'response' : 'request',
-    tsUs: ctx.tsUs,
-    endTsUs: ctx.tsUs,
-    tcpSeq: ctx.tcpSeq,
-    length: headerLen,
-    version,
-  };
+  const m = newMessage(isResponse ? 'response' : 'request', ctx.tsUs, ctx.tcpSeq, headerLen, version);
   applyFields(m, f);
 
   let mode = BODY_NONE;
