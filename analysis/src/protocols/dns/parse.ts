@@ -1,5 +1,6 @@
 // Parses one DNS message: a whole UDP datagram, or one 2-byte-length-prefixed message of a TCP stream.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
 import { HEADER_LEN, decodeMessage } from './message.js';
 import type { DnsMessage } from './message.js';
@@ -15,14 +16,8 @@ export function rcodeStatus(rcode: number): ResponseStatus {
 
 function toMessage(m: DnsMessage, length: number, ctx: ParseContext): L7Message {
   const h = m.header;
-  const out: L7Message = {
-    type: h.qr ? 'response' : 'request',
-    tsUs: ctx.tsUs,
-    endTsUs: ctx.tsUs,
-    tcpSeq: ctx.tcpSeq,
-    length,
-    requestId: h.id,
-  };
+  const out = newMessage(h.qr ? 'response' : 'request', ctx.tsUs, ctx.tcpSeq, length);
+  out.requestId = h.id;
   // Responses echo the question: keeping it on them too describes a response whose query was not captured.
   if (m.question) {
     out.requestType = typeName(m.question.type);

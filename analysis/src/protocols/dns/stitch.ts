@@ -1,4 +1,5 @@
 // Pairs DNS queries and responses by id; a second response to an already answered id becomes a lone record.
+import { newRecord } from '../common/message.js';
 import { stitchById } from '../common/stitch.js';
 import type { L7Message, L7Record, StitchResult } from '../types.js';
 import { ANSWERED_IDS_CAP } from './types.js';
@@ -25,7 +26,7 @@ export function stitchDns(requests: L7Message[], responses: L7Message[], state: 
       const res = responses[q];
       const id = res.requestId ?? -1;
       if (state.answeredIds.includes(id) && !requests.some((r) => r.requestId === id && r.tsUs <= res.tsUs)) {
-        records.push({ response: res, status: res.responseStatus ?? 'unknown' });
+        records.push(newRecord(undefined, res, res.responseStatus ?? 'unknown'));
         errors.push(`duplicate response (id ${id})`);
         responses.splice(q, 1);
       } else {

@@ -1,5 +1,6 @@
 // Dubbo 2 framing: 16-byte header, hessian2 request fields (version, service, method) and trace attachments.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
 
@@ -183,17 +184,12 @@ export function parseDubbo(dir: FlowDirection, bytes: Buffer, state: DubboState,
   const serialization = flag & 0x1f;
   // Ids above 2^53 lose precision as a Number; they are also kept exact as text in attributes.
   const requestId = idHi * 0x1_0000_0000 + idLo;
-  const msg: L7Message = {
-    type: isEvent ? 'other' : isRequest ? 'request' : 'response',
-    tsUs: ctx.tsUs,
-    endTsUs: ctx.tsUs,
-    tcpSeq: ctx.tcpSeq,
-    length: total,
-    requestId,
-    attributes: { serialization_id: serialization },
-  };
-  if (idHi >= 0x20_0000) msg.attributes!.request_id = (BigInt(idHi) * 0x1_0000_0000n + BigInt(idLo)).toString();
-  if (isEvent) msg.attributes!.event = isRequest ? 'heartbeat request' : 'heartbeat response';
+  const msg = newMessage(isEvent ? 'other' : isRequest ? 'request' : 'response', ctx.tsUs, ctx.tcpSeq, total);
+  msg.requestId = requestId;
+  const attributes: Record<string, string | number> = { serialization_id: serialization };
+  msg.attributes = attributes;
+  if (idHi >= 0x20_0000) attributes.request_id = (BigInt(idHi) * 0x1_0000_0000n + BigInt(idLo)).toString();
+  if (isEvent) attributes.event = isRequest ? 'heartbeat request' : 'heartbeat response';
   if (isRequest) {
     if (!twoWay) msg.responseStatus = 'ok'; // one-way: no response will come
     if (!isEvent && serialization === HESSIAN2) fillRequest(msg, bytes, HEADER_LEN, examined);

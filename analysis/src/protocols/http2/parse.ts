@@ -1,5 +1,6 @@
 // HTTP/2 frame parser (RFC 9113): one frame per call, HPACK per direction, streams turned into request/response messages.
 import { httpEndpoint } from '../common/http-endpoint.js';
+import { newMessage } from '../common/message.js';
 import type { FlowDirection } from '../../flows/types.js';
 import { traceIdsFromHeaders } from '../common/trace-context.js';
 import type { TraceIds } from '../common/trace-context.js';
@@ -203,7 +204,9 @@ function pctDecode(v: string): string {
 }
 
 function baseMessage(type: L7Message['type'], ctx: ParseContext, length: number, id: number): L7Message {
-  return { type, tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length, version: '2', requestId: id };
+  const m = newMessage(type, ctx.tsUs, ctx.tcpSeq, length, '2');
+  m.requestId = id;
+  return m;
 }
 
 function headerMap(headers: [string, string][]): Map<string, string> {

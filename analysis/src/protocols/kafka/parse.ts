@@ -1,5 +1,6 @@
 // Kafka message parser: size-prefixed requests/responses, header decoding, body skipping for large messages.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult } from '../types.js';
 import { decodeRequestBody, decodeResponseBody, type TopicRef } from './body.js';
 import { looksLikeRequest } from './detect.js';
@@ -70,7 +71,7 @@ function frame(bytes: Buffer, minSize: number): Frame | string | undefined {
 }
 
 function base(ctx: ParseContext, total: number): L7Message {
-  return { type: 'other', tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length: total };
+  return newMessage('other', ctx.tsUs, ctx.tcpSeq, total);
 }
 
 function parseRequest(dir: FlowDirection, bytes: Buffer, state: KafkaState, ctx: ParseContext): ParseResult {

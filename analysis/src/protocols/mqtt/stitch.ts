@@ -1,4 +1,5 @@
 // MQTT stitching: acks by (packet type pair, packet id, opposite sender), CONNECT/PINGREQ answers in order.
+import { newRecord } from '../common/message.js';
 import { loneRequest, loneResponse } from '../common/stitch.js';
 import type { L7Message, L7Record, StitchResult } from '../types.js';
 
@@ -47,7 +48,7 @@ export function stitchMqtt(requests: L7Message[], responses: L7Message[], final:
     const res = responses[q];
     const i = requests.findIndex((req) => matches(req, res));
     if (i >= 0) {
-      records.push({ request: requests[i], response: res, status: res.responseStatus ?? 'unknown' });
+      records.push(newRecord(requests[i], res, res.responseStatus ?? 'unknown'));
       requests.splice(i, 1);
       responses.splice(q, 1);
     } else if (final) {

@@ -1,5 +1,6 @@
 // MySQL classic protocol: one 4-byte-header packet per call, a per-connection state machine for handshake, commands and result sets.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult, ResponseStatus } from '../types.js';
 
 export const COM_NAMES: Readonly<Record<number, string>> = {
@@ -147,8 +148,15 @@ class Reader {
   }
 }
 
-function msg(type: L7Message['type'], ctx: ParseContext, length: number, extra: Partial<L7Message>): L7Message {
-  return { type, tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length, ...extra };
+function msg(type: L7Message['type'], ctx: ParseContext, length: number): L7Message {
+  return newMessage(type, ctx.tsUs, ctx.tcpSeq, length);
+}
+
+/** A message whose only content is `attributes` (greeting-less packets: TLS/auth/compression markers). */
+function marker(type: L7Message['type'], ctx: ParseContext, length: number, attributes: Record<string, string | number>): L7Message {
+  const m = msg(type, ctx, length);
+  m.attributes = attributes;
+  return m;
 }
 
 /** DeepFlow: 2000–2999 are client-library errors, every other code (1xxx, 3xxx+ server errors) is the server's. */
@@ -180,22 +188,30 @@ function truncate(s: string): string {
   return s.length > SQL_CAP ? s.slice(0, SQL_CAP) : s;
 }
 
-/** Decoded ERR packet (payload starts with 0xff). */
-function parseErr(p: Buffer, protocol41: boolean): Partial<L7Message> {
+/** Sets the fields of a decoded ERR packet (payload starts with 0xff) on `m`. */
+function applyErr(m: L7Message, p: Buffer, protocol41: boolean): L7Message {
   const r = new Reader(p, 1);
   const code = r.u16();
-  if (code === undefined) return { responseStatus: 'server_error' };
+  if (code === undefined) {
+    m.responseStatus = 'server_error';
+    return m;
+  }
   let state: string | undefined;
   if (protocol41 && r.pos < p.length && p[r.pos] === 0x23 && r.pos + 6 <= p.length) {
     state = p.toString('latin1', r.pos + 1, r.pos + 6);
     r.pos += 6;
   }
   const text = r.rest(SQL_CAP);
-  return {
-    responseCode: code,
-    responseStatus: errorStatus(code),
-    responseException: state ? `${state}: ${text}` : text,
-  };
+  m.responseCode = code;
+  m.responseStatus = errorStatus(code);
+  m.responseException = state ? `${state}: ${text}` : text;
+  return m;
+}
+
+/** Sets responseResult on `m` (a response just finished). */
+function withResult(m: L7Message, result: string | undefined): L7Message {
+  m.responseResult = result;
+  return m;
 }
 
 /** OK packet (0x00, or 0xfe as end-of-result-set with CLIENT_DEPRECATE_EOF): affected rows and status flags. */
@@ -235,10 +251,9 @@ function parseGreeting(p: Buffer, state: MysqlState, ctx: ParseContext, len: num
     }
   }
   state.serverCaps = caps >>> 0;
-  return msg('other', ctx, len, {
-    version: '10',
-    attributes: { kind: 'greeting', server_version: version, connection_id: connId },
-  });
+  const m = newMessage('other', ctx.tsUs, ctx.tcpSeq, len, '10');
+  m.attributes = { kind: 'greeting', server_version: version, connection_id: connId };
+  return m;
 }
 
 function parseHandshakeResponse(p: Buffer, state: MysqlState, ctx: ParseContext, len: number): L7Message {
@@ -277,12 +292,12 @@ function parseHandshakeResponse(p: Buffer, state: MysqlState, ctx: ParseContext,
   state.protocol41 = (state.clientCaps & CLIENT_PROTOCOL_41) !== 0;
   state.deprecateEof = (state.clientCaps & state.serverCaps & CLIENT_DEPRECATE_EOF) !== 0;
   if (state.clientCaps & CLIENT_COMPRESS) attributes.compress = 1;
-  return msg('request', ctx, len, {
-    requestType: 'LOGIN',
-    requestDomain: db || undefined,
-    endpoint: 'LOGIN',
-    attributes,
-  });
+  const m = msg('request', ctx, len);
+  m.requestType = 'LOGIN';
+  m.requestDomain = db || undefined;
+  m.endpoint = 'LOGIN';
+  m.attributes = attributes;
+  return m;
 }
 
 /** Skips one binary-protocol value of MySQL column type `t`; false when it runs past the bytes we hold. */
@@ -353,7 +368,9 @@ function parseCommand(p: Buffer, state: MysqlState, ctx: ParseContext, len: numb
   const code = p[0];
   const name = COM_NAMES[code];
   if (name === undefined) return undefined;
-  const m = msg('request', ctx, len, { requestType: name, endpoint: name, version: '10' });
+  const m = newMessage('request', ctx.tsUs, ctx.tcpSeq, len, '10');
+  m.requestType = name;
+  m.endpoint = name;
   const r = new Reader(p, 1);
   switch (code) {
     case 0x03: {
@@ -432,22 +449,16 @@ function startResponse(state: MysqlState, ctx: ParseContext): PendingResponse {
   return state.resp;
 }
 
-/** Finishes the (possibly multi-packet) response under construction. */
-function finishResponse(state: MysqlState, ctx: ParseContext, extra: Partial<L7Message>): L7Message {
+/** Finishes the (possibly multi-packet) response under construction: status ok unless the caller sets another. */
+function finishResponse(state: MysqlState, ctx: ParseContext): L7Message {
   const r = state.resp;
   state.resp = undefined;
   state.respPhase = 'idle';
   const name = state.pending;
   state.pending = undefined;
-  const m: L7Message = {
-    type: 'response',
-    tsUs: r?.tsUs ?? ctx.tsUs,
-    endTsUs: ctx.tsUs,
-    tcpSeq: r?.tcpSeq ?? ctx.tcpSeq,
-    length: r?.length ?? 0,
-    responseStatus: 'ok',
-    ...extra,
-  };
+  const m = newMessage('response', r?.tsUs ?? ctx.tsUs, r?.tcpSeq ?? ctx.tcpSeq, r?.length ?? 0);
+  m.endTsUs = ctx.tsUs;
+  m.responseStatus = 'ok';
   if (name !== undefined) m.requestType = name;
   return m;
 }
@@ -459,7 +470,7 @@ function serverPacket(p: Buffer, len: number, state: MysqlState, ctx: ParseConte
   resp.length += 4 + len;
   switch (state.respPhase) {
     case 'idle': {
-      if (p0 === 0xff) return finishResponse(state, ctx, parseErr(p, state.protocol41));
+      if (p0 === 0xff) return applyErr(finishResponse(state, ctx), p, state.protocol41);
       if (state.pending === 'COM_STMT_FETCH') {
         state.respPhase = 'rows'; // a cursor fetch sends rows only (no column count/definitions), then EOF
         return rowPacket(p0, p, len, state, ctx, resp);
@@ -484,15 +495,17 @@ function serverPacket(p: Buffer, len: number, state: MysqlState, ctx: ParseConte
         } else if (cols > 0) {
           state.respPhase = 'prepCols';
           resp.left = cols;
-        } else return finishResponse(state, ctx, { responseResult: resp.result, requestId: id });
+        } else {
+          const m = withResult(finishResponse(state, ctx), resp.result);
+          m.requestId = id;
+          return m;
+        }
         return undefined;
       }
       if (p0 === 0x00) {
         const ok = parseOk(p);
         if (ok.status & SERVER_MORE_RESULTS_EXISTS) return undefined;
-        return finishResponse(state, ctx, {
-          responseResult: resp.rows > 0 ? `rows=${resp.rows}` : `affected_rows=${ok.affected ?? 0}`,
-        });
+        return withResult(finishResponse(state, ctx), resp.rows > 0 ? `rows=${resp.rows}` : `affected_rows=${ok.affected ?? 0}`);
       }
       if (p0 === 0xfe && state.pending === 'COM_CHANGE_USER') {
         resp.length -= 4 + len;
@@ -502,22 +515,26 @@ function serverPacket(p: Buffer, len: number, state: MysqlState, ctx: ParseConte
         resp.length -= 4 + len;
         return 'other'; // auth more data
       }
-      if (isEof(p0, len)) return finishResponse(state, ctx, {});
+      if (isEof(p0, len)) return finishResponse(state, ctx);
       if (p0 === 0xfb) return undefined; // LOCAL INFILE request: the client sends the file, then the server answers OK/ERR
       if (state.pending === 'COM_FIELD_LIST') {
         state.respPhase = 'fieldList';
         return undefined;
       }
-      if (state.pending === 'COM_STATISTICS') return finishResponse(state, ctx, { responseResult: p.toString('utf8', 0, Math.min(p.length, 128)) });
+      if (state.pending === 'COM_STATISTICS') return withResult(finishResponse(state, ctx), p.toString('utf8', 0, Math.min(p.length, 128)));
       const n = new Reader(p).lenenc();
-      if (n === undefined || n === 0) return finishResponse(state, ctx, { responseStatus: 'parse_failed' });
+      if (n === undefined || n === 0) {
+        const m = finishResponse(state, ctx);
+        m.responseStatus = 'parse_failed';
+        return m;
+      }
       resp.columns = n;
       resp.left = n;
       state.respPhase = 'cols';
       return undefined;
     }
     case 'cols':
-      if (p0 === 0xff) return finishResponse(state, ctx, parseErr(p, state.protocol41));
+      if (p0 === 0xff) return applyErr(finishResponse(state, ctx), p, state.protocol41);
       if (--resp.left <= 0) state.respPhase = state.deprecateEof ? 'rows' : 'colsEof';
       return undefined;
     case 'colsEof':
@@ -534,9 +551,9 @@ function serverPacket(p: Buffer, len: number, state: MysqlState, ctx: ParseConte
           else if (resp.prepCols > 0) {
             state.respPhase = 'prepCols';
             resp.left = resp.prepCols;
-          } else return finishResponse(state, ctx, { responseResult: resp.result });
+          } else return withResult(finishResponse(state, ctx), resp.result);
         } else if (!state.deprecateEof) state.respPhase = 'prepColsEof';
-        else return finishResponse(state, ctx, { responseResult: resp.result });
+        else return withResult(finishResponse(state, ctx), resp.result);
       }
       return undefined;
     case 'prepParamsEof':
@@ -545,24 +562,26 @@ function serverPacket(p: Buffer, len: number, state: MysqlState, ctx: ParseConte
         resp.left = resp.prepCols;
         return undefined;
       }
-      return finishResponse(state, ctx, { responseResult: resp.result });
+      return withResult(finishResponse(state, ctx), resp.result);
     case 'prepColsEof':
-      return finishResponse(state, ctx, { responseResult: resp.result });
+      return withResult(finishResponse(state, ctx), resp.result);
     case 'fieldList':
-      if (p0 === 0xff) return finishResponse(state, ctx, parseErr(p, state.protocol41));
-      if (isEof(p0, len)) return finishResponse(state, ctx, {});
+      if (p0 === 0xff) return applyErr(finishResponse(state, ctx), p, state.protocol41);
+      if (isEof(p0, len)) return finishResponse(state, ctx);
       return undefined;
   }
 }
 
 function rowPacket(p0: number, p: Buffer, len: number, state: MysqlState, ctx: ParseContext, resp: PendingResponse): L7Message | undefined {
-  if (p0 === 0xff) return finishResponse(state, ctx, { ...parseErr(p, state.protocol41), responseResult: `rows=${resp.rows}` });
+  if (p0 === 0xff) return withResult(applyErr(finishResponse(state, ctx), p, state.protocol41), `rows=${resp.rows}`);
   if (isTerminator(p0, len)) {
     if (terminatorStatus(p, len) & SERVER_MORE_RESULTS_EXISTS) {
       state.respPhase = 'idle'; // another result set (multi-statement / CALL) follows: keep one response
       return undefined;
     }
-    return finishResponse(state, ctx, { responseResult: `rows=${resp.rows}`, attributes: { columns: resp.columns } });
+    const m = withResult(finishResponse(state, ctx), `rows=${resp.rows}`);
+    m.attributes = { columns: resp.columns };
+    return m;
   }
   resp.rows++;
   return undefined;
@@ -604,7 +623,9 @@ export function parse(dir: FlowDirection, bytes: Buffer, state: MysqlState, ctx:
     }
     if (dir === 1 && seq === 0 && p[0] === 0xff) {
       // The server refuses the connection before any greeting (e.g. 1130 host not allowed).
-      return ok(msg('response', ctx, total, { ...parseErr(p, false), requestType: 'LOGIN' }));
+      const m = applyErr(msg('response', ctx, total), p, false);
+      m.requestType = 'LOGIN';
+      return ok(m);
     }
     state.phase = 'command'; // capture started mid-connection
   }
@@ -614,14 +635,14 @@ export function parse(dir: FlowDirection, bytes: Buffer, state: MysqlState, ctx:
       if (seq === 1 && len === 32 && p.length >= 4 && p.readUInt16LE(0) & CLIENT_SSL) {
         state.phase = 'tls';
         state.skip = [0, 0];
-        return ok(msg('other', ctx, total, { attributes: { kind: 'ssl_request', tls: 1 } }));
+        return ok(marker('other', ctx, total, { kind: 'ssl_request', tls: 1 }));
       }
       if (seq === 1 && len >= 4) {
         state.pending = 'LOGIN';
         return ok(parseHandshakeResponse(p, state, ctx, total));
       }
       if (seq === 0 && p.length > 0 && COM_NAMES[p[0]] !== undefined) state.phase = 'command'; // missed the auth result
-      else return ok(msg('other', ctx, total, { attributes: { kind: 'auth_data' } }));
+      else return ok(marker('other', ctx, total, { kind: 'auth_data' }));
     } else {
       const p0 = p.length > 0 ? p[0] : -1;
       if (p0 === 0x00 || p0 === 0xff) {
@@ -629,13 +650,16 @@ export function parse(dir: FlowDirection, bytes: Buffer, state: MysqlState, ctx:
         state.phase = p0 === 0x00 ? (compress ? 'compressed' : 'command') : 'auth';
         state.pending = undefined;
         state.skip[0] = 0;
-        const extra = p0 === 0xff ? parseErr(p, state.protocol41) : { responseResult: 'login ok' };
-        const m = msg('response', ctx, total, { responseStatus: 'ok', requestType: 'LOGIN', ...extra });
+        const m = msg('response', ctx, total);
+        m.responseStatus = 'ok';
+        m.requestType = 'LOGIN';
+        if (p0 === 0xff) applyErr(m, p, state.protocol41);
+        else m.responseResult = 'login ok';
         if (compress && p0 === 0x00) m.attributes = { compressed: 'unparsed' };
         return ok(m);
       }
       const kind = p0 === 0xfe ? 'auth_switch' : p0 === 0x01 ? 'auth_more_data' : 'auth_data';
-      return ok(msg('other', ctx, total, { attributes: { kind } }));
+      return ok(marker('other', ctx, total, { kind }));
     }
   }
 
@@ -644,7 +668,7 @@ export function parse(dir: FlowDirection, bytes: Buffer, state: MysqlState, ctx:
     if (seq === 0 && looksCompressed(bytes, len)) {
       state.phase = 'compressed';
       state.skip = [0, 0];
-      return { status: 'ok', message: msg('other', ctx, total, { attributes: { compressed: 'unparsed' } }), consumed: bytes.length };
+      return { status: 'ok', message: marker('other', ctx, total, { compressed: 'unparsed' }), consumed: bytes.length };
     }
     if (seq !== 0) return { status: 'ignored', consumed }; // LOCAL INFILE data, auth data of COM_CHANGE_USER
     if (len === 0) return { status: 'invalid', consumed, error: 'empty command packet' };
@@ -657,10 +681,10 @@ export function parse(dir: FlowDirection, bytes: Buffer, state: MysqlState, ctx:
   if (state.pending === undefined && state.respPhase === 'idle' && state.resp === undefined && looksCompressed(bytes, len) && p[0] !== 0xff && p[0] !== 0x00) {
     state.phase = 'compressed';
     state.skip = [0, 0];
-    return { status: 'ok', message: msg('other', ctx, total, { attributes: { compressed: 'unparsed' } }), consumed: bytes.length };
+    return { status: 'ok', message: marker('other', ctx, total, { compressed: 'unparsed' }), consumed: bytes.length };
   }
   const r = serverPacket(p, len, state, ctx);
-  if (r === 'other') return ok(msg('other', ctx, total, { attributes: { kind: 'auth_switch' } }));
+  if (r === 'other') return ok(marker('other', ctx, total, { kind: 'auth_switch' }));
   if (r === undefined) return { status: 'ignored', consumed };
   return ok(r);
 }

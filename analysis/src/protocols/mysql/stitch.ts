@@ -1,4 +1,5 @@
 // MySQL stitching: in order, one response per command; commands the server never answers (COM_QUIT, COM_STMT_CLOSE) stand alone.
+import { newRecord } from '../common/message.js';
 import { loneRequest, loneResponse } from '../common/stitch.js';
 import type { L7Message, L7Record, StitchResult } from '../types.js';
 import { NO_RESPONSE_COMMANDS } from './parse.js';
@@ -18,7 +19,7 @@ export function stitch(requests: L7Message[], responses: L7Message[], final: boo
     if (q >= responses.length) break;
     const res = responses[q];
     if (req && req.tsUs <= res.tsUs) {
-      records.push({ request: req, response: res, status: res.responseStatus ?? 'unknown' });
+      records.push(newRecord(req, res, res.responseStatus ?? 'unknown'));
       r++;
       q++;
     } else if (!req && !final) {

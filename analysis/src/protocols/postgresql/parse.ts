@@ -1,5 +1,6 @@
 // Message parser for PostgreSQL v3: one frontend or backend message per call, folding an extended-query batch into
 // one request and a backend response cycle (up to ReadyForQuery or the first error) into one response.
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult } from '../types.js';
 import {
   CANCEL_REQUEST_CODE, CLIENT_TYPES, GSSENC_REQUEST_CODE, MAX_MESSAGE, SERVER_TYPES, SSL_REQUEST_CODE, fixedLength,
@@ -28,9 +29,7 @@ function invalid(bytes: Buffer, error: string): ParseResult {
 }
 
 function base(st: PgState, type: L7Message['type'], ctx: ParseContext, length: number): L7Message {
-  const m: L7Message = { type, tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length };
-  if (st.version !== undefined) m.version = st.version;
-  return m;
+  return newMessage(type, ctx.tsUs, ctx.tcpSeq, length, st.version);
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V, cap: number): void {
@@ -191,8 +190,8 @@ function queryRequest(st: PgState, m: L7Message, requestType: string, sql: strin
 export function batchRequest(st: PgState, batch: PgBatch | null, ctx: { tsUs: number; tcpSeq: number }, extra: number): L7Message {
   const b = batch ?? { tsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length: 0, parses: 0, binds: 0, executes: 0, describes: 0, closes: 0 };
   const type = b.executes > 0 ? 'EXECUTE' : b.parses > 0 ? 'PARSE' : b.binds > 0 ? 'BIND' : b.describes > 0 ? 'DESCRIBE' : b.closes > 0 ? 'CLOSE' : 'SYNC';
-  const m: L7Message = { type: 'request', tsUs: b.tsUs, endTsUs: ctx.tsUs, tcpSeq: b.tcpSeq, length: b.length + extra };
-  if (st.version !== undefined) m.version = st.version;
+  const m = newMessage('request', b.tsUs, b.tcpSeq, b.length + extra, st.version);
+  m.endTsUs = ctx.tsUs;
   queryRequest(st, m, type, b.sql);
   const attrs: Record<string, string | number> = m.attributes ?? {};
   if (b.statement !== undefined && b.statement !== '') attrs.statement = b.statement;
@@ -387,8 +386,8 @@ function serverMessage(t: string, b: Buffer, end: number, total: number, st: PgS
 
 /** The response of the cycle so far (also used by stitch to flush a cycle cut by the end of the capture). */
 export function endCycle(st: PgState, cycle: PgCycle, ctx: { tsUs: number }): L7Message {
-  const m: L7Message = { type: 'response', tsUs: cycle.tsUs, endTsUs: ctx.tsUs, tcpSeq: cycle.tcpSeq, length: cycle.length };
-  if (st.version !== undefined) m.version = st.version;
+  const m = newMessage('response', cycle.tsUs, cycle.tcpSeq, cycle.length, st.version);
+  m.endTsUs = ctx.tsUs;
   if (cycle.tag !== undefined) m.responseResult = cycle.tag;
   const a: Record<string, string | number> = { rows: cycle.rows };
   if (cycle.commands > 1) a.commands = cycle.commands;

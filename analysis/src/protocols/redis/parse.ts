@@ -1,5 +1,6 @@
 // Parses one RESP request (array or inline command) or reply per call; long values are skipped via per-direction state.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult } from '../types.js';
 import { CONTAINER_COMMANDS, isSecretArg, isValueArg, MESSAGE_KINDS, SUBSCRIBE_KINDS } from './commands.js';
 import { MAX_LINE, scan, TEXT_KEEP } from './scan.js';
@@ -48,7 +49,7 @@ export function newState(): RedisState {
 }
 
 function base(ctx: ParseContext, state: RedisState, length: number): L7Message {
-  return { type: 'other', tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length, version: state.resp3 ? 'RESP3' : 'RESP2' };
+  return newMessage('other', ctx.tsUs, ctx.tcpSeq, length, state.resp3 ? 'RESP3' : 'RESP2');
 }
 
 /** Consumes up to and including the next CRLF (or everything) after garbage, to resynchronise. */

@@ -1,4 +1,5 @@
 // Redis stitching: in order, after setting aside pushes and requests that get no reply (CLIENT REPLY OFF/SKIP).
+import { newRecord } from '../common/message.js';
 import { stitchInOrder } from '../common/stitch.js';
 import type { L7Message, L7Record, StitchResult } from '../types.js';
 
@@ -7,7 +8,7 @@ export function stitchRedis(requests: L7Message[], responses: L7Message[], final
   // Pushes are not replies (the L7 stage does not queue them, but a caller might): keep them as lone rows.
   for (let i = 0; i < responses.length; ) {
     if (responses[i].type === 'push') {
-      records.push({ response: responses[i], status: responses[i].responseStatus ?? 'ok' });
+      records.push(newRecord(undefined, responses[i], responses[i].responseStatus ?? 'ok'));
       responses.splice(i, 1);
     } else i++;
   }
@@ -15,7 +16,7 @@ export function stitchRedis(requests: L7Message[], responses: L7Message[], final
   // the reply of a later request.
   for (let i = 0; i < requests.length; ) {
     if (requests[i].attributes?.noReply === 1) {
-      records.push({ request: requests[i], status: 'unknown' });
+      records.push(newRecord(requests[i], undefined, 'unknown'));
       requests.splice(i, 1);
     } else i++;
   }

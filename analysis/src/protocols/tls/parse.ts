@@ -1,5 +1,6 @@
 // TLS record parser (metadata only, no decryption): ClientHello / ServerHello / plaintext alerts; the rest is skipped.
 import type { FlowDirection } from '../../flows/types.js';
+import { newMessage } from '../common/message.js';
 import type { L7Message, ParseContext, ParseResult } from '../types.js';
 import { alertName, cipherName, isGrease, versionName } from './codes.js';
 
@@ -120,10 +121,12 @@ function parseAlert(dir: FlowDirection, body: Buffer, consumed: number, state: T
     return { status: 'ignored', consumed };
   }
   // No ServerHello yet: the alert itself answers the ClientHello.
-  const msg: L7Message = {
-    type: 'response', tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length: consumed, requestType: 'Alert',
-    responseCode: body[1], responseStatus: status, responseException: name, attributes: { alert_level: 'fatal', [dir === 1 ? 'alerts_server' : 'alerts_client']: 1 },
-  };
+  const msg = newMessage('response', ctx.tsUs, ctx.tcpSeq, consumed);
+  msg.requestType = 'Alert';
+  msg.responseCode = body[1];
+  msg.responseStatus = status;
+  msg.responseException = name;
+  msg.attributes = { alert_level: 'fatal', [dir === 1 ? 'alerts_server' : 'alerts_client']: 1 };
   state.lastResp = msg;
   return { status: 'ok', consumed, message: msg };
 }
@@ -252,7 +255,13 @@ function clientHello(b: Buffer, base: Base): L7Message | string {
   const attributes: Record<string, string | number> = { cipher_suites: csLen >> 1, extensions: ex.count };
   if (ex.alpn.length > 0) attributes.alpn = ex.alpn.join(',');
   if (ex.sni !== undefined) attributes.sni = ex.sni;
-  return { ...base, type: 'request', requestType: 'ClientHello', version: versionName(v), requestDomain: ex.sni, endpoint: ex.sni, attributes };
+  const msg = newMessage('request', base.tsUs, base.tcpSeq, base.length, versionName(v));
+  msg.endTsUs = base.endTsUs;
+  msg.requestType = 'ClientHello';
+  msg.requestDomain = ex.sni;
+  msg.endpoint = ex.sni;
+  msg.attributes = attributes;
+  return msg;
 }
 
 function serverHello(b: Buffer, base: Base): L7Message | string {
@@ -269,7 +278,12 @@ function serverHello(b: Buffer, base: Base): L7Message | string {
   const v = ex.versions.length > 0 ? ex.versions[0] : b.readUInt16BE(0);
   const attributes: Record<string, string | number> = { cipher: cipherName(cipher), cipher_id: `0x${cipher.toString(16).padStart(4, '0')}` };
   if (ex.alpn.length > 0) attributes.alpn = ex.alpn[0];
-  return { ...base, type: 'response', requestType: hrr ? 'HelloRetryRequest' : 'ServerHello', version: versionName(v), responseStatus: 'ok', attributes };
+  const msg = newMessage('response', base.tsUs, base.tcpSeq, base.length, versionName(v));
+  msg.endTsUs = base.endTsUs;
+  msg.requestType = hrr ? 'HelloRetryRequest' : 'ServerHello';
+  msg.responseStatus = 'ok';
+  msg.attributes = attributes;
+  return msg;
 }
 
 /** SSLv2-compatible ClientHello (2-byte header with the high bit set, msg type 1), still sent by old clients. */
@@ -280,10 +294,9 @@ function parseSslv2Hello(bytes: Buffer, state: TlsState, ctx: ParseContext): Par
   if (bytes.length < 2 + len) return { status: 'needs-more', consumed: 0 };
   if (bytes[2] !== 1) return { status: 'invalid', consumed: 2 + len, error: 'SSLv2 record is not a ClientHello' };
   const v = bytes.readUInt16BE(3);
-  const msg: L7Message = {
-    type: 'request', tsUs: ctx.tsUs, endTsUs: ctx.tsUs, tcpSeq: ctx.tcpSeq, length: 2 + len, requestType: 'ClientHello',
-    version: versionName(v), attributes: { cipher_suites: Math.floor(bytes.readUInt16BE(5) / 3), sslv2_record: 1 },
-  };
+  const msg = newMessage('request', ctx.tsUs, ctx.tcpSeq, 2 + len, versionName(v));
+  msg.requestType = 'ClientHello';
+  msg.attributes = { cipher_suites: Math.floor(bytes.readUInt16BE(5) / 3), sslv2_record: 1 };
   state.lastReq = msg;
   state.lastResp = null;
   state.settled = false;
