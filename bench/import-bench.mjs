@@ -37,6 +37,8 @@ const RESULTS = join(BENCH_DIR, 'RESULTS.md');
 const GNU_TIME = '/usr/bin/time';
 
 const BAR_RATIO = 5;
+/** A ratio with two decimals, rounded down: 9.9967 must not print as the bar it misses (10.00). */
+const ratioText = (x) => (Math.floor(x * 100) / 100).toFixed(2);
 const BAR_RSS_MB = 400;
 const BAR_RSS_GROWTH = 1.25; // full-size peak RSS ≤ this × half-size peak RSS
 const BAR_L7_RATIO = 10; // issue 3: full ingest with L7 vs tshark -Y http.response, best of 3 each
@@ -288,7 +290,7 @@ function writeResults(m, runs, verdict, notes) {
   const full = runs[0], half = runs[1];
   const row = (r) => `| ${r.label} | \`${rel(r.capture.file)}\` | ${r.capture.packets} | ${mb(r.capture.bytes).toFixed(1)} | ${r.capture.connections} `
     + `| ${r.tshark.wallS.toFixed(2)} | ${r.tshark.rssMB.toFixed(0)} | ${r.rewind.wallS.toFixed(2)} | ${r.rewind.rssMB.toFixed(0)} `
-    + `| ${(r.tshark.wallS / r.rewind.wallS).toFixed(2)}× |`;
+    + `| ${ratioText(r.tshark.wallS / r.rewind.wallS)}× |`;
   const latest = [
     '<!-- latest:start -->',
     `## Latest run: ${m.date}`,
@@ -307,7 +309,7 @@ function writeResults(m, runs, verdict, notes) {
     '<!-- latest:end -->',
   ].join('\n');
   const historyRow = `| ${m.date} | ${m.nproc} × ${m.cpu} | ${full.capture.packets} | ${mb(full.capture.bytes).toFixed(1)} | ${full.tshark.wallS.toFixed(2)} `
-    + `| ${full.rewind.wallS.toFixed(2)} | ${(full.tshark.wallS / full.rewind.wallS).toFixed(2)}× | ${full.rewind.rssMB.toFixed(0)} / ${half.rewind.rssMB.toFixed(0)} | ${verdict} |`;
+    + `| ${full.rewind.wallS.toFixed(2)} | ${ratioText(full.tshark.wallS / full.rewind.wallS)}× | ${full.rewind.rssMB.toFixed(0)} / ${half.rewind.rssMB.toFixed(0)} | ${verdict} |`;
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   if (!text.includes('<!-- latest:start -->') || !text.includes('<!-- history:end -->')) {
     text = [
@@ -391,7 +393,7 @@ async function main() {
     r.label, String(r.capture.packets), mb(r.capture.bytes).toFixed(1), String(r.conv.conversations),
     r.tshark.wallS.toFixed(2), r.tshark.rssMB.toFixed(0),
     r.rewind ? r.rewind.wallS.toFixed(2) : 'n/a', r.rewind ? r.rewind.rssMB.toFixed(0) : 'n/a',
-    r.rewind ? `${(r.tshark.wallS / r.rewind.wallS).toFixed(2)}x` : 'n/a',
+    r.rewind ? `${ratioText(r.tshark.wallS / r.rewind.wallS)}x` : 'n/a',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) log(r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  '));
@@ -405,10 +407,10 @@ async function main() {
 
   const [full, half] = captures;
   const ratio = full.tshark.wallS / full.rewind.wallS;
-  log(`\nratio tshark_time / rewind_time (full): ${ratio.toFixed(2)}x (bar ≥ ${BAR_RATIO}x${args.quick ? ', not enforced with --quick' : ''})`);
+  log(`\nratio tshark_time / rewind_time (full): ${ratioText(ratio)}x (bar ≥ ${BAR_RATIO}x${args.quick ? ', not enforced with --quick' : ''})`);
   log(`rewind peak RSS: full ${full.rewind.rssMB.toFixed(0)} MB, half ${half.rewind.rssMB.toFixed(0)} MB (bar < ${BAR_RSS_MB} MB, full ≤ ${BAR_RSS_GROWTH} × half)`);
   const barFailures = [];
-  if (!args.quick && ratio < BAR_RATIO) barFailures.push(`import is only ${ratio.toFixed(2)}x faster than tshark (bar ${BAR_RATIO}x)`);
+  if (!args.quick && ratio < BAR_RATIO) barFailures.push(`import is only ${ratioText(ratio)}x faster than tshark (bar ${BAR_RATIO}x)`);
   for (const r of captures) if (!(r.rewind.rssMB < BAR_RSS_MB)) barFailures.push(`[${r.label}] rewind peak RSS ${r.rewind.rssMB.toFixed(0)} MB ≥ ${BAR_RSS_MB} MB`);
   if (!(full.rewind.rssMB <= BAR_RSS_GROWTH * half.rewind.rssMB)) {
     barFailures.push(`rewind peak RSS grows with the file: ${full.rewind.rssMB.toFixed(0)} MB full vs ${half.rewind.rssMB.toFixed(0)} MB half`);
@@ -421,11 +423,11 @@ async function main() {
   const all = (rs) => rs.map((r) => r.wallS.toFixed(2)).join(' / ');
   const l7Line = `L7 ingest (issue 3 bar ≥ ${BAR_L7_RATIO}×), best of ${l7Runs}: tshark -Y http.response ${l7.tshark.wallS.toFixed(2)} s `
     + `(${l7.tshark.rssMB.toFixed(0)} MB), rewind import with L7 ${l7.rewind.wallS.toFixed(2)} s (${l7.rewind.rssMB.toFixed(0)} MB), `
-    + `ratio ${l7Ratio.toFixed(2)}× (runs: tshark ${all(l7.tsharkRuns)} s, rewind ${all(l7.rewindRuns)} s); `
+    + `ratio ${ratioText(l7Ratio)}× (runs: tshark ${all(l7.tsharkRuns)} s, rewind ${all(l7.rewindRuns)} s); `
     + `HTTP responses: tshark ${l7.tsharkResponses}, rewind ${l7.rewindResponses}`;
   log(l7Line);
   if (l7.tsharkResponses !== l7.rewindResponses) failures.push(`HTTP responses: tshark ${l7.tsharkResponses}, rewind ${l7.rewindResponses}`);
-  if (!args.quick && l7Ratio < BAR_L7_RATIO) barFailures.push(`import with L7 is only ${l7Ratio.toFixed(2)}x faster than tshark -Y http.response (bar ${BAR_L7_RATIO}x)`);
+  if (!args.quick && l7Ratio < BAR_L7_RATIO) barFailures.push(`import with L7 is only ${ratioText(l7Ratio)}x faster than tshark -Y http.response (bar ${BAR_L7_RATIO}x)`);
   for (const f of failures) log(`MISMATCH ${f}`);
   for (const f of barFailures) log(`${args.bar ? 'FAIL' : 'below bar (--no-bar)'} ${f}`);
   const verdict = failures.length ? 'MISMATCH' : barFailures.length ? (args.bar ? 'FAIL' : 'below bar (--no-bar)') : 'PASS';
