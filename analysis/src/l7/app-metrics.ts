@@ -38,6 +38,16 @@ export interface AppFlowKey {
 
 const US_PER_S = 1_000_000;
 
+/**
+ * A packed array of RRT_BUCKET_COUNT zeros (`new Array(n).fill(0)` is holey: quantileFromBuckets then saw two array
+ * kinds and was optimized twice).
+ */
+function zeroBuckets(): number[] {
+  const b: number[] = [];
+  for (let i = 0; i < RRT_BUCKET_COUNT; i++) b.push(0);
+  return b;
+}
+
 export function bucketOf(rrtUs: number): number {
   let i = 0;
   while (i < RRT_BUCKETS_US.length && rrtUs > RRT_BUCKETS_US[i]) i++;
@@ -188,7 +198,7 @@ export class AppMetricsAggregator {
         row = {
           time: slot, observationPointId: s.observationPointId, ip0, ip1: s.ip1, serverPort: s.serverPort, l7Protocol: s.protocol,
           endpoint: s.endpoint, request: 0, response: 0, error: 0, clientError: 0, serverError: 0, timeout: 0, rrtSum: 0,
-          rrtCount: 0, rrtMax: 0, buckets: new Array<number>(RRT_BUCKET_COUNT).fill(0),
+          rrtCount: 0, rrtMax: 0, buckets: zeroBuckets(), flushed: false,
         };
         this.rows.set(key, row);
       }

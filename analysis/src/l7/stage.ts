@@ -31,8 +31,9 @@ interface FlowL7 {
   attempts: number;
   triedPort: boolean;
   pending: [Buffer | null, Buffer | null];
-  pendingTs: [number, number];
-  pendingSeq: [number, number];
+  /** Float64Array: µs timestamps and 32-bit sequence numbers are not small integers (a [0, 0] array changed kind). */
+  pendingTs: Float64Array;
+  pendingSeq: Float64Array;
   pendingSyscall: [SyscallInfo | undefined, SyscallInfo | undefined];
   requests: L7Message[];
   responses: L7Message[];
@@ -85,8 +86,8 @@ export class L7Stage implements StreamConsumer {
     let st = flow.l7 as FlowL7 | undefined;
     if (st === undefined) {
       st = {
-        parser: null, state: null, off: false, attempts: 0, triedPort: false, pending: [null, null], pendingTs: [0, 0],
-        pendingSeq: [0, 0], pendingSyscall: [undefined, undefined], requests: [], responses: [], invalidRun: 0,
+        parser: null, state: null, off: false, attempts: 0, triedPort: false, pending: [null, null], pendingTs: new Float64Array(2),
+        pendingSeq: new Float64Array(2), pendingSyscall: [undefined, undefined], requests: [], responses: [], invalidRun: 0,
       };
       flow.l7 = st;
     }
