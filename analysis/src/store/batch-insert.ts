@@ -53,8 +53,24 @@ export interface RollupConfig {
 class MinuteRollup {
   private rows = new Map<string, unknown[]>();
   private newest = -Infinity;
+  /** The row key: the minute and the key columns' values (generated once per table: one template, no loops). */
+  private readonly keyOf: (v: readonly unknown[], o: number, minute: number) => string;
+  /** Adds a second's sums into its minute's row and keeps the larger maxima (generated once per table). */
+  private readonly merge: (m: unknown[], v: readonly unknown[], o: number) => void;
 
-  constructor(private readonly cfg: MinuteRollupConfig, private readonly write: (row: unknown[]) => void) {}
+  constructor(private readonly cfg: MinuteRollupConfig, private readonly write: (row: unknown[]) => void) {
+    const idx = (i: number): number => {
+      if (!Number.isInteger(i) || i < 0) throw new Error(`bad column index ${i}`);
+      return i;
+    };
+    const key = cfg.keys.map((k) => `\u0000\${v[o + ${idx(k)}]}`).join('');
+    this.keyOf = new Function('v', 'o', 'minute', `return \`\${minute}${key}\`;`) as typeof this.keyOf;
+    const body = [
+      ...cfg.sums.map((i) => `m[${idx(i)}] += v[o + ${i}];`),
+      ...cfg.maxes.map((i) => `if (v[o + ${idx(i)}] > m[${i}]) m[${i}] = v[o + ${i}];`),
+    ].join('\n');
+    this.merge = new Function('m', 'v', 'o', body) as typeof this.merge;
+  }
 
   add(v: readonly unknown[], o: number, width: number): void {
     const c = this.cfg;
@@ -64,8 +80,7 @@ class MinuteRollup {
       // Per-second rows arrive in time order up to a few seconds (the rollups' lag): the minute before stays open.
       this.flushBefore(minute - 60_000_000);
     }
-    let key = String(minute);
-    for (const k of c.keys) key += `\u0000${String(v[o + k])}`;
+    const key = this.keyOf(v, o, minute);
     const m = this.rows.get(key);
     if (m === undefined) {
       // The minute's row starts as a copy of its first second (the batch array is reused).
@@ -74,8 +89,7 @@ class MinuteRollup {
       this.rows.set(key, row);
       return;
     }
-    for (const i of c.sums) (m[i] as number) += v[o + i] as number;
-    for (const i of c.maxes) if ((v[o + i] as number) > (m[i] as number)) m[i] = v[o + i];
+    this.merge(m, v, o);
   }
 
   flushBefore(limit: number): void {
