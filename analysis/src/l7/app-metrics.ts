@@ -29,11 +29,20 @@ export interface AppMetricsRow {
   buckets: number[];
 }
 
-export interface AppFlowKey {
+export interface AppFlowKey extends AppFlowRef {
   observationPointId: number;
   ip0: string;
   ip1: string;
   serverPort: number;
+}
+
+/**
+ * An object that stands for one flow (the same object for all its records): each aggregator keeps the group it found
+ * for the flow in `appGroups[slot]`, so that the flow's next records skip the group key. Create it with the array in
+ * place (one object shape).
+ */
+export interface AppFlowRef {
+  appGroups?: unknown[];
 }
 
 const US_PER_S = 1_000_000;
@@ -113,6 +122,12 @@ interface Group {
   protocol: string;
   key: string;
   cells: Map<string, Cell>;
+  /**
+   * The endpoint of the group's previous record and its cell: consecutive records mostly share it, and comparing
+   * two short strings costs less than hashing a fresh one (the writer thread receives every endpoint as a new string).
+   */
+  lastEndpoint: string | null;
+  lastCell: Cell | null;
 }
 
 /** Groups kept for the fast path; past it they are forgotten (rebuilt on the next record). */
@@ -121,7 +136,6 @@ const MAX_GROUPS = 100_000;
 /** Aggregates records per interval; rows that ended over `lagSeconds` before the newest record are handed out. */
 export class AppMetricsAggregator {
   private readonly rows = new Map<string, OpenRow>();
-  private readonly groupsByFlow = new WeakMap<object, Group>();
   private groups = new Map<string, Map<string, Cell>>();
   private newestSec = -Infinity;
   private lastFlushSec = -Infinity;
@@ -132,13 +146,15 @@ export class AppMetricsAggregator {
 
   /**
    * `intervalUs`: 1 s for metrics_app_1s, 60 s for metrics_app_1m. `perClient`: keep the client address in the key
-   * (edges client → server endpoint) or aggregate over clients (the server endpoint alone, ip_0 = '').
+   * (edges client → server endpoint) or aggregate over clients (the server endpoint alone, ip_0 = ''). `slot`: where
+   * in a flow's `appGroups` this aggregator keeps its group (distinct per aggregator fed the same flow objects).
    */
   constructor(
     private readonly sink: (row: AppMetricsRow) => void,
     private readonly intervalUs = US_PER_S,
     private readonly perClient = true,
     private readonly lagSeconds = Math.max(10, (2 * intervalUs) / US_PER_S),
+    private readonly slot = 0,
   ) {}
 
   add(flow: AppFlowKey, protocol: string, r: L7Record): void {
@@ -163,13 +179,15 @@ export class AppMetricsAggregator {
    * Adds one record. `flowRef`, an object that stands for the record's flow (the same object for every record of
    * it), lets consecutive records of a flow find their row without building the full key.
    */
-  addSample(s: AppSample, flowRef?: object): void {
+  addSample(s: AppSample, flowRef?: AppFlowRef): void {
     const slot = Math.floor(s.tsUs / this.intervalUs) * this.intervalUs;
     const sec = Math.floor(s.tsUs / US_PER_S);
     let cell: Cell | undefined;
     let groupKey: string | undefined;
     if (flowRef !== undefined) {
-      let g = this.groupsByFlow.get(flowRef);
+      // A property of the flow object rather than a WeakMap: a WeakMap lookup hashes the object each time.
+      const slots = (flowRef.appGroups ??= []);
+      let g = slots[this.slot] as Group | undefined;
       if (g === undefined || g.protocol !== s.protocol) {
         const key = `${s.observationPointId}|${this.perClient ? s.ip0 : ''}|${s.ip1}|${s.serverPort}|${s.protocol}`;
         let cells = this.groups.get(key);
@@ -178,14 +196,19 @@ export class AppMetricsAggregator {
           cells = new Map();
           this.groups.set(key, cells);
         }
-        g = { protocol: s.protocol, key, cells };
-        this.groupsByFlow.set(flowRef, g);
+        g = { protocol: s.protocol, key, cells, lastEndpoint: null, lastCell: null };
+        slots[this.slot] = g;
       }
       groupKey = g.key;
-      cell = g.cells.get(s.endpoint);
-      if (cell === undefined) {
-        cell = { row: null };
-        g.cells.set(s.endpoint, cell);
+      if (g.lastEndpoint === s.endpoint) cell = g.lastCell as Cell;
+      else {
+        cell = g.cells.get(s.endpoint);
+        if (cell === undefined) {
+          cell = { row: null };
+          g.cells.set(s.endpoint, cell);
+        }
+        g.lastEndpoint = s.endpoint;
+        g.lastCell = cell;
       }
     }
     let row = cell?.row ?? null;

@@ -3,7 +3,7 @@
 // imports), so the importing thread only builds the rows.
 import { AppMetricsAggregator, quantileFromBuckets } from '../l7/app-metrics.js';
 import { RRT_BUCKET_COLUMNS } from './schema.js';
-import type { AppMetricsRow, AppSample } from '../l7/app-metrics.js';
+import type { AppFlowRef, AppMetricsRow, AppSample } from '../l7/app-metrics.js';
 
 export type { AppSample };
 
@@ -25,12 +25,12 @@ export class AppRollup {
 
   /** `emit(minute, values)`: a finished row for metrics_app_1s (minute false) or metrics_app_1m, in APP_COLUMNS order. */
   constructor(emit: (minute: boolean, values: unknown[]) => void) {
-    this.perSecond = new AppMetricsAggregator((row) => emit(false, appRowValues(row)), 1_000_000, false);
-    this.perMinute = new AppMetricsAggregator((row) => emit(true, appRowValues(row)), 60_000_000, true);
+    this.perSecond = new AppMetricsAggregator((row) => emit(false, appRowValues(row)), 1_000_000, false, undefined, 0);
+    this.perMinute = new AppMetricsAggregator((row) => emit(true, appRowValues(row)), 60_000_000, true, undefined, 1);
   }
 
   /** Adds one record (an l7_flow_log row with its flow's fields); `flowRef` stands for its flow (see addSample). */
-  add(s: AppSample, flowRef?: object): void {
+  add(s: AppSample, flowRef?: AppFlowRef): void {
     this.perSecond.addSample(s, flowRef);
     this.perMinute.addSample(s, flowRef);
   }

@@ -126,6 +126,8 @@ interface FlowInfo {
   ip0: string;
   ip1: string;
   serverPort: number;
+  /** The RED aggregators' groups for this flow (see AppFlowRef). */
+  appGroups: unknown[];
 }
 
 /** Flows remembered for the rollup; past it the oldest are forgotten (and read back from _l7_flow if needed). */
@@ -266,7 +268,7 @@ export class BatchInserter {
     }
     this.flows.set(v[o + L.flowId] as number, {
       observationPointId: v[o + L.observationPointId] as number, ip0: v[o + L.ip0] as string, ip1: v[o + L.ip1] as string,
-      serverPort: v[o + L.serverPort] as number,
+      serverPort: v[o + L.serverPort] as number, appGroups: [],
     });
   }
 
@@ -276,8 +278,9 @@ export class BatchInserter {
     const flowId = v[o + L.flowId] as number;
     let f = this.flows.get(flowId);
     if (f === undefined) {
-      f = (this.flowStmt as Database.Statement).get(flowId) as FlowInfo | undefined;
-      if (f === undefined) return; // cannot happen: flow rows are inserted first
+      const row = (this.flowStmt as Database.Statement).get(flowId) as Omit<FlowInfo, 'appGroups'> | undefined;
+      if (row === undefined) return; // cannot happen: flow rows are inserted first
+      f = { observationPointId: row.observationPointId, ip0: row.ip0, ip1: row.ip1, serverPort: row.serverPort, appGroups: [] };
       this.flows.set(flowId, f);
     }
     const pid = v[o + L.l7Protocol] as number;

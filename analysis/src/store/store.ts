@@ -123,8 +123,14 @@ const TABLE_SYSCALL = 8;
 const TABLE_APP_NODE_1M = 9;
 const VIOLATION_COLUMNS = ['id', 'bundle_id', 'observation_point_id', 'layer', 'kind', 'message', 'frame_number', 'time', 'bytes_lost', 'count'];
 
+/**
+ * OR FAIL rather than the default ABORT: a multi-row INSERT that may abort keeps a statement journal (a copy of every
+ * page it changes, so that a failing row can undo the statement alone), one per statement even in memory. FAIL needs
+ * none; a failing row still fails the statement, and the writer then rolls back the whole transaction, so no row
+ * that was stored differs (replayed l7_flow_log batches: 1.94 → 1.52 s, 2026-12-01).
+ */
 const insertSql = (table: string, cols: readonly string[]): string =>
-  `INSERT INTO ${table}(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`;
+  `INSERT OR FAIL INTO ${table}(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`;
 
 export interface StoreOptions {
   /**
