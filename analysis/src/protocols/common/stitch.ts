@@ -16,7 +16,8 @@ export function loneResponse(res: L7Message): L7Record {
 }
 
 /** The result of a stitch that found nothing to do (shared, never changed). */
-const NOTHING: StitchResult = Object.freeze({ records: Object.freeze([]) as unknown as L7Record[], errors: Object.freeze([]) as unknown as string[] });
+const NO_ERRORS = Object.freeze([]) as unknown as string[];
+const NOTHING: StitchResult = Object.freeze({ records: Object.freeze([]) as unknown as L7Record[], errors: NO_ERRORS });
 
 /**
  * Empties an array. Usually it holds one message: pop() is inlined, where `length = 0` goes through the runtime's
@@ -34,6 +35,13 @@ function clear(a: L7Message[]): void {
 export function stitchInOrder(requests: L7Message[], responses: L7Message[], final: boolean): StitchResult {
   // A request alone (the usual call after a request arrived): nothing to pair yet, and nothing to allocate.
   if (responses.length === 0 && !final) return NOTHING;
+  // One request and its response (the usual call after a response arrived): a one-element array, not one grown by
+  // push (which allocates room for 17), and the shared empty error list.
+  if (requests.length === 1 && responses.length === 1 && requests[0].tsUs <= responses[0].tsUs) {
+    const res = responses.pop() as L7Message;
+    const rec = newRecord(requests.pop() as L7Message, res, pairStatus(res));
+    return { records: [rec], errors: NO_ERRORS };
+  }
   const records: L7Record[] = [];
   const errors: string[] = [];
   let r = 0;
