@@ -6,7 +6,7 @@ import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } 
 /** The rrt histogram's columns of the metrics_app tables: rrt_b0 … rrt_b16. */
 export const RRT_BUCKET_COLUMNS: readonly string[] = Array.from({ length: RRT_BUCKET_COUNT }, (_, i) => `rrt_b${i}`);
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * Physical tables carry integer ids; users query the views of the same DeepFlow-style names
@@ -96,7 +96,8 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   l.request_type, l.request_domain, l.request_resource, l.endpoint, l.request_id, l.response_code,
   ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status, l.response_status AS response_status_id,
   l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
-  l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0, l.x_request_id_1,
+  l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0,
+  CASE l.x_request_id_1 WHEN '' THEN l.x_request_id_0 ELSE l.x_request_id_1 END AS x_request_id_1,
   l.http_real_client, l.attributes,
   CASE WHEN op.tap_side = 'c-p' THEN f.process_id END AS process_id_0,
   CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
@@ -410,7 +411,7 @@ CREATE TABLE IF NOT EXISTS _l7_flow_log (
   trace_id             TEXT,
   span_id              TEXT,
   x_request_id_0       TEXT,
-  x_request_id_1       TEXT,
+  x_request_id_1       TEXT,              -- '' = the same as x_request_id_0 (the view gives it back)
   http_real_client     TEXT,
   attributes           TEXT               -- JSON of further protocol fields
 );
