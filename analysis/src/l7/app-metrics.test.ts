@@ -25,6 +25,21 @@ describe('app metrics', () => {
     expect(b).toMatchObject({ time: 2_000_000, request: 1, clientError: 1, error: 1, rrtMax: 400 });
   });
 
+  test('a minute row is handed out 10–20 s after the minute ends (not minutes later); a later record starts a new row', () => {
+    const rows: AppMetricsRow[] = [];
+    const agg = new AppMetricsAggregator((r) => rows.push(r), 60_000_000);
+    const at = (s: number): L7Record => ({ request: msg('request', s * 1_000_000), response: msg('response', s * 1_000_000 + 500), status: 'ok' });
+    for (let s = 0; s < 60; s += 5) agg.add(flow, 'HTTP', at(s));
+    agg.add(flow, 'HTTP', at(69));
+    expect(rows).toHaveLength(0);
+    agg.add(flow, 'HTTP', at(80));
+    expect(rows.map((r) => [r.time, r.request])).toEqual([[0, 12]]);
+    // A record of the first minute after it was handed out (e.g. a timeout at the end of its flow): a second row.
+    agg.add(flow, 'HTTP', { request: msg('request', 30_000_000), status: 'timeout' });
+    agg.flushAll();
+    expect(rows.map((r) => [r.time, r.request, r.timeout])).toEqual([[0, 12, 0], [60_000_000, 2, 0], [0, 1, 1]]);
+  });
+
   test.each([
     [0, 0], [100, 0], [101, 1], [1_000, 3], [10_000_001, RRT_BUCKET_COUNT - 1],
   ])('rrt %d µs falls in bucket %d', (rrt, b) => {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { importCaptures } from '../pipeline/import.js';
 import { BulkWriter, writerWorkerUrl } from './bulk-writer.js';
+import { newNetMetricsRow } from '../flows/net-metrics.js';
 import { NET_METRIC_MAX_COLUMNS, NET_METRIC_SUM_COLUMNS } from './schema.js';
 import { openReadOnly, openStore } from './store.js';
 
@@ -67,6 +68,32 @@ describe('store writer thread', () => {
       expect(minutes).toEqual(fromSeconds);
     } finally {
       h.close();
+    }
+  });
+
+  test('a minute of metrics_net_1m is written once a second 15 s past its end arrives, not at the end', async () => {
+    const s = openStore(':memory:');
+    try {
+      const count = (): number => s.db.prepare('SELECT count(*) FROM _metrics_net_1m').pluck().get() as number;
+      const t0 = 1_700_000_040_000_000; // a minute boundary
+      const second = (sec: number, port: number): void => {
+        const m = newNetMetricsRow(t0 + sec * 1_000_000, 1, '10.0.0.1', '10.0.0.2', port, 6);
+        m.packetTx = 1;
+        m.rttMax = sec;
+        s.addNetMetrics(m);
+        s.flush();
+      };
+      for (let sec = 0; sec < 60; sec++) second(sec, 80 + (sec % 2));
+      for (let sec = 60; sec < 75; sec++) second(sec, 80);
+      expect(count()).toBe(0); // up to 15 s late rows still count in the first minute
+      second(75, 80);
+      const first = s.db.prepare('SELECT server_port, packet_tx, rtt_max FROM _metrics_net_1m ORDER BY server_port').raw().all();
+      expect(first).toEqual([[80, 30, 58], [81, 30, 59]]);
+      await s.drain();
+      expect(s.db.prepare('SELECT time, packet_tx FROM _metrics_net_1m WHERE server_port = 80 ORDER BY time').raw().all())
+        .toEqual([[t0, 30], [t0 + 60_000_000, 16]]);
+    } finally {
+      s.close();
     }
   });
 

@@ -32,14 +32,15 @@ test('usage errors exit 2 with the reason', () => {
   expect(p.stderr).toMatch(/--port must be an integer from 1 to 65535/);
 });
 
-// An exchange to record: HTTP over loopback, repeated for a few seconds.
+// An exchange to record: HTTP over loopback every 10 ms until the test kills it (at most 1,500 requests, 15 s): the
+// recorder may take seconds to attach on a loaded machine, and a load that had ended by then left nothing to record.
 const LOAD = `
 const net = require('net');
 const srv = net.createServer((c) => c.on('data', () => c.write('HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok')));
 srv.listen(0, '127.0.0.1', () => {
   const cl = net.connect(srv.address().port, '127.0.0.1');
   let n = 0;
-  const t = setInterval(() => { cl.write('GET /n' + (n++) + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'); if (n > 200) { clearInterval(t); cl.end(); srv.close(); } }, 10);
+  const t = setInterval(() => { cl.write('GET /n' + (n++) + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'); if (n > 1500) { clearInterval(t); cl.end(); srv.close(); } }, 10);
   cl.on('data', () => {});
 });
 `;
@@ -49,9 +50,12 @@ async function recordWhileLoad(out: string, stopWith: 'SIGTERM' | 'SIGKILL'): Pr
   const rec = spawn(process.execPath, [bin, 'record', '--out', out, '--pid', String(load.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   rec.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  // Stop once the bundle holds some events.
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !(existsSync(out) && statSync(out).size > 8000)) await new Promise((r) => setTimeout(r, 50));
+  // Stop once every source is open and the bundle has grown by some events since.
+  const deadline = Date.now() + 20_000;
+  const size = (): number => (existsSync(out) ? statSync(out).size : 0);
+  while (Date.now() < deadline && !err.includes('every source is open')) await new Promise((r) => setTimeout(r, 50));
+  const ready = size();
+  while (Date.now() < deadline && size() < ready + 8000) await new Promise((r) => setTimeout(r, 50));
   rec.kill(stopWith);
   const [code] = (await once(rec, 'exit')) as [number | null];
   load.kill();
