@@ -1,13 +1,13 @@
 // eBPF socket data in a bundle becomes l7_flow_log rows through the same parsers as packets: one row per request on
 // each side (c-p for the client process, s-p for the server process), with the process, the syscall trace ids and
 // capture sequences, and the TCP sequence numbers that join both sides.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { BundleWriter } from '../bundle/writer.js';
-import type { EbpfContext } from '../bundle/ebpf-context.js';
-import { LINKTYPE_WIRESHARK_UPPER_PDU, RecordType } from '../bundle/constants.js';
+import { RecordType } from '../bundle/constants.js';
+import { ebpfBundle } from '../test-support/ebpf-bundle.js';
+import type { Endpoint } from '../test-support/ebpf-bundle.js';
 import { openReadOnly } from '../store/store.js';
 import { importCaptures } from './import.js';
 
@@ -18,31 +18,22 @@ const REQ = Buffer.from('GET /orders/7 HTTP/1.1\r\nHost: shop\r\nX-Request-ID: r
 const RES = Buffer.from('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
 
 function bundle(): string {
-  const parts: Buffer[] = [];
-  const w = new BundleWriter((b) => parts.push(b), { host: 'node-a' });
-  const i = w.addInterface({ linkType: LINKTYPE_WIRESHARK_UPPER_PDU, name: 'ebpf@node-a', observationPoint: { kind: 'ebpf', host: 'node-a' } });
+  const b = ebpfBundle('node-a');
+  const w = b.writer;
   w.writeRecord(RecordType.PROCESS_TABLE, {
     snapshot: true, tsUs: 1_700_000_000_000_000,
     processes: [{ pid: 100, ppid: 1, comm: 'curl', cmdline: ['curl', 'http://shop/orders/7'], containerId: null, cgroup: '/', startTimeUs: 1 }, { nopid: true }],
   });
   const t0 = 1_700_000_000_000_000_000n;
-  const base = { fd: 5, tls: false, capturedLen: 0, syscallLen: 0 } as const;
-  const ev = (ts: bigint, payload: Buffer, src: [string, number], dst: [string, number], ctx: Partial<EbpfContext>): void => {
-    w.writeExportedPdu(i, ts, { proto: 'http', ipVersion: 4, src: src[0], srcPort: src[1], dst: dst[0], dstPort: dst[1], portType: 2 }, payload, {
-      ebpf: { ...base, pid: 0, tid: 0, comm: '', socketId: 0n, direction: 'unknown', syscall: 'write', tcpSeq: 0, syscallTraceId: 0n, capSeq: 0, ...ctx, syscallLen: payload.length, capturedLen: payload.length },
-    });
-  };
-  const cli: [string, number] = ['10.0.0.1', 41000];
-  const srv: [string, number] = ['10.0.0.2', 8080];
+  const ev = b.event;
+  const cli: Endpoint = ['10.0.0.1', 41000];
+  const srv: Endpoint = ['10.0.0.2', 8080];
   // client writes the request, server reads it, server writes the response, client reads it
   ev(t0, REQ, cli, srv, { pid: 100, tid: 101, comm: 'curl', socketId: 1n, direction: 'egress', role: 'client', syscall: 'write', tcpSeq: 1000, capSeq: 1 });
   ev(t0 + 50_000n, REQ, cli, srv, { pid: 200, tid: 201, comm: 'nginx', socketId: 2n, direction: 'ingress', role: 'server', syscall: 'read', tcpSeq: 1000, syscallTraceId: 9n, capSeq: 1 });
   ev(t0 + 900_000n, RES, srv, cli, { pid: 200, tid: 201, comm: 'nginx', socketId: 2n, direction: 'egress', role: 'server', syscall: 'write', tcpSeq: 7000, syscallTraceId: 9n, capSeq: 2 });
   ev(t0 + 950_000n, RES, srv, cli, { pid: 100, tid: 101, comm: 'curl', socketId: 1n, direction: 'ingress', role: 'client', syscall: 'read', tcpSeq: 7000, syscallTraceId: 4n, capSeq: 2 });
-  w.writeSummary();
-  const p = path.join(dir, 'ebpf.pcapng');
-  writeFileSync(p, Buffer.concat(parts));
-  return p;
+  return b.save(path.join(dir, 'ebpf.pcapng'));
 }
 
 describe('eBPF socket data import', () => {
