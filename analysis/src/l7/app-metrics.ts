@@ -47,6 +47,9 @@ export interface AppFlowRef {
 
 const US_PER_S = 1_000_000;
 
+/** Seconds after its interval's end that a row is handed out (the rollups downstream rely on it: batch-insert.ts). */
+export const APP_METRICS_LAG_S = 10;
+
 /**
  * A packed array of RRT_BUCKET_COUNT zeros (`new Array(n).fill(0)` is holey: quantileFromBuckets then saw two array
  * kinds and was optimized twice).
@@ -159,7 +162,7 @@ export class AppMetricsAggregator {
     private readonly sink: (row: AppMetricsRow) => void,
     private readonly intervalUs = US_PER_S,
     private readonly perClient = true,
-    private readonly lagSeconds = 10,
+    private readonly lagSeconds = APP_METRICS_LAG_S,
     private readonly slot = 0,
   ) {}
 

@@ -1,7 +1,7 @@
 // RED rollups computed from l7_flow_log rows as they are stored: metrics_app_1s per server endpoint and
 // metrics_app_1m per client → server endpoint edge. Runs where the rows are inserted (the writer thread on
 // imports), so the importing thread only builds the rows.
-import { AppMetricsAggregator, quantileFromBuckets } from '../l7/app-metrics.js';
+import { APP_METRICS_LAG_S, AppMetricsAggregator, quantileFromBuckets } from '../l7/app-metrics.js';
 import { RRT_BUCKET_COLUMNS } from './schema.js';
 import type { AppFlowRef, AppMetricsRow, AppSample } from '../l7/app-metrics.js';
 
@@ -25,8 +25,8 @@ export class AppRollup {
 
   /** `emit(minute, values)`: a finished row for metrics_app_1s (minute false) or metrics_app_1m, in APP_COLUMNS order. */
   constructor(emit: (minute: boolean, values: unknown[]) => void) {
-    this.perSecond = new AppMetricsAggregator((row) => emit(false, appRowValues(row)), 1_000_000, false, undefined, 0);
-    this.perMinute = new AppMetricsAggregator((row) => emit(true, appRowValues(row)), 60_000_000, true, undefined, 1);
+    this.perSecond = new AppMetricsAggregator((row) => emit(false, appRowValues(row)), 1_000_000, false, APP_METRICS_LAG_S, 0);
+    this.perMinute = new AppMetricsAggregator((row) => emit(true, appRowValues(row)), 60_000_000, true, APP_METRICS_LAG_S, 1);
   }
 
   /** Adds one record (an l7_flow_log row with its flow's fields); `flowRef` stands for its flow (see addSample). */

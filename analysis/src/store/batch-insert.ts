@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { AppRollup } from './app-rollup.js';
 import type { AppSample } from './app-rollup.js';
-import { quantileFromBuckets } from '../l7/app-metrics.js';
+import { APP_METRICS_LAG_S, quantileFromBuckets } from '../l7/app-metrics.js';
 import { L7_TYPES, RESPONSE_STATUSES } from './l7-codes.js';
 
 export interface BatchTable {
@@ -51,9 +51,9 @@ export interface RollupConfig {
 
 /**
  * How late a per-second row may come after newer ones: metrics_net_1s rows come in time order, metrics_app_1s rows
- * up to their aggregator's lag (10 s) late.
+ * up to their aggregator's lag late; 5 s more for margin (15 s).
  */
-const MINUTE_GRACE_US = 15_000_000;
+const MINUTE_GRACE_US = (APP_METRICS_LAG_S + 5) * 1_000_000;
 
 /**
  * Rows of the same key and minute merged; a minute is written once a row 15 s past its end arrives, or at the end.

@@ -1,6 +1,7 @@
 // Store schema v4: DDL of the SQLite tables and the user-facing views (documented in docs/schema.md).
 
 import { RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
+import { X_REQUEST_ID_SAME } from '../l7/record-row.js';
 import { caseOf, L7_PROTOCOL_IDS, L7_TYPES, RESPONSE_STATUSES, SIGNAL_SOURCES } from './l7-codes.js';
 
 /** The rrt histogram's columns of the metrics_app tables: rrt_b0 … rrt_b16. */
@@ -97,7 +98,7 @@ SELECT l.id, l.flow_id, f.bundle_id, f.observation_point_id,
   ${caseOf('l.response_status', RESPONSE_STATUSES)} AS response_status, l.response_status AS response_status_id,
   l.response_exception, l.response_result, l.request_length, l.response_length, l.start_time, l.end_time,
   l.response_duration, l.req_tcp_seq, l.resp_tcp_seq, l.trace_id, l.span_id, l.x_request_id_0,
-  CASE l.x_request_id_1 WHEN '' THEN l.x_request_id_0 ELSE l.x_request_id_1 END AS x_request_id_1,
+  CASE l.x_request_id_1 WHEN '${X_REQUEST_ID_SAME}' THEN l.x_request_id_0 ELSE l.x_request_id_1 END AS x_request_id_1,
   l.http_real_client, l.attributes,
   CASE WHEN op.tap_side = 'c-p' THEN f.process_id END AS process_id_0,
   CASE WHEN op.tap_side = 's-p' THEN f.process_id END AS process_id_1,
