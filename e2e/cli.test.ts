@@ -64,10 +64,14 @@ describe('rewind CLI', () => {
     expect(md.stdout).toContain('# Rewind incident report');
     expect(md.stdout).toContain('## Failed connections');
     expect(md.stdout).toContain('18081');
+    // RED: the error share is of the responses (DeepFlow's error_ratio), so it never exceeds 100 %.
+    expect(md.stdout).toMatch(/errors: \d+ \((\d+\.\d\d) % of \d+ responses\)/);
     const js = rewind('report', sample, '--format', 'json');
     expect(js.code).toBe(0);
-    const rep = JSON.parse(js.stdout) as { totals: { flows: number }; failedConnections: unknown[] };
+    const rep = JSON.parse(js.stdout) as { totals: { flows: number }; failedConnections: unknown[]; red: { responses: number; errors: number; failingEndpoints: { error_pct: number; errors: number; responses: number }[] } };
     expect(rep.totals.flows).toBeGreaterThan(5);
+    expect(rep.red.responses).toBeGreaterThan(0);
+    for (const e of rep.red.failingEndpoints) expect(e.error_pct).toBe(e.responses > 0 ? Math.round((10000 * e.errors) / e.responses) / 100 : 0);
     expect(rep.failedConnections.length).toBeGreaterThanOrEqual(3);
   });
 

@@ -70,6 +70,15 @@ export function bucketOf(rrtUs: number): number {
  * Quantile estimate from histogram counts: linear interpolation inside the bucket that holds the rank
  * (the open-ended last bucket reports its lower bound), never above the observed maximum when it is given.
  */
+/**
+ * Error ratio in % (two decimals) as DeepFlow defines it: errors (client + server) / responses, 0 without responses.
+ * Errors come from responses, so it stays within 100 % — divided by requests instead, lone error responses (a DNS
+ * answer whose query the capture missed) made it exceed 100 %. DeepFlow's timeout ratio is timeouts / requests.
+ */
+export function errorPercent(errors: number, responses: number): number {
+  return responses > 0 ? Math.round((10000 * errors) / responses) / 100 : 0;
+}
+
 export function quantileFromBuckets(q: number, buckets: readonly number[], maxUs = Infinity): number | null {
   const v = interpolate(q, buckets);
   return v === null ? null : Math.min(v, maxUs);

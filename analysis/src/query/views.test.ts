@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorPercent } from '../l7/app-metrics.js';
 import { importCaptures } from '../pipeline/import.js';
 import { openReadOnly } from '../store/store.js';
 import type { Db } from '../store/store.js';
@@ -76,6 +77,29 @@ describe('overview', () => {
     expect(eps[0].errors).toBe(Math.max(...eps.map((e) => e.errors)));
     expect(eps[0].endpoint).toBe(db.prepare(`SELECT endpoint FROM l7_flow_log WHERE response_status IN ('client_error','server_error')
       GROUP BY endpoint ORDER BY count(*) DESC LIMIT 1`).pluck().get());
+  });
+  it('error % is errors per response (DeepFlow error_ratio), for services, endpoints, edges and the SQL views', () => {
+    const perServer = db.prepare(`SELECT ip_1, server_port, sum(type != 'request') AS responses,
+        sum(response_status IN ('client_error', 'server_error')) AS errors FROM l7_flow_log GROUP BY ip_1, server_port`)
+      .all() as { ip_1: string; server_port: number; responses: number; errors: number }[];
+    const sv = overviewServices(db).services;
+    expect(sv.some((x) => x.errorPct > 0)).toBe(true);
+    for (const x of sv) {
+      const p = perServer.find((r) => r.ip_1 === x.ip && r.server_port === x.port);
+      expect(x.errorPct).toBe(errorPercent(p?.errors ?? 0, p?.responses ?? 0));
+      expect(x.errorPct).toBeLessThanOrEqual(100);
+    }
+    for (const e of topEndpoints(db, {}, 100)) expect(e.errorPct).toBeLessThanOrEqual(100);
+    for (const e of serviceMap(db).edges) expect(e.errorPct).toBeLessThanOrEqual(100);
+    const bad = one(`SELECT count(*) FROM metrics_app_1m WHERE response > 0 AND error_ratio != round(100.0 * error / response, 2)`);
+    expect(bad).toBe(0);
+    expect(one('SELECT max(error_ratio) FROM metrics_app_1s')).toBeGreaterThan(0);
+  });
+
+  it('a lone error response (its request not captured) is 100 % of its responses, not more', () => {
+    expect(errorPercent(1, 1)).toBe(100);
+    expect(errorPercent(1, 3)).toBe(33.33);
+    expect(errorPercent(0, 0)).toBe(0);
   });
 });
 

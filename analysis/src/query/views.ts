@@ -1,6 +1,6 @@
 // Typed queries behind the app's views (overview, service map, request and flow logs, bundle info). Pure functions
 // over a read-only connection; times are µs since the epoch, ranges half-open [from, to).
-import { quantileFromBuckets, RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
+import { errorPercent, quantileFromBuckets, RRT_BUCKET_COUNT } from '../l7/app-metrics.js';
 import { RRT_BUCKET_COLUMNS } from '../store/schema.js';
 import type { Db } from '../store/store.js';
 import { compileFilter, FLOW_FILTER, REQUEST_FILTER } from './filter.js';
@@ -191,7 +191,7 @@ export function overviewTimeline(db: Db, range: TimeRange = {}, points = 300): {
   return { interval, points: out };
 }
 
-/** Requests, errors (client + server) and their share in %, of a service, an endpoint or an edge. */
+/** Requests, errors (client + server) and their share of the responses in % (errorPercent), of a service, an endpoint or an edge. */
 export interface RedCounts {
   requests: number;
   errors: number;
@@ -246,7 +246,7 @@ export function overviewServices(db: Db, range: TimeRange = {}, sparkPoints = 30
     services.push({
       service: serviceId(g.ip, g.port), ip: g.ip, port: g.port, protocol: g.protocol, requests: tot.requests,
       rps: Math.round((100 * tot.requests) / seconds) / 100, errors: tot.errors,
-      errorPct: tot.requests > 0 ? Math.round((10000 * tot.errors) / tot.requests) / 100 : 0, timeouts: tot.timeouts,
+      errorPct: errorPercent(tot.errors, tot.responses), timeouts: tot.timeouts,
       rrtP50: tot.rrtP50, rrtP90: tot.rrtP90, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax, spark: g.spark, sparkErrors: g.sparkErrors,
     });
   }
@@ -277,7 +277,7 @@ export function topEndpoints(db: Db, range: TimeRange = {}, limit = 10, by: 'err
     const tot = totals(addSums(newAcc(), r));
     out.push({
       ip: r.ip_1, port: r.server_port, protocol: r.l7_protocol, endpoint: r.endpoint, requests: tot.requests, errors: tot.errors,
-      errorPct: tot.requests > 0 ? Math.round((10000 * tot.errors) / tot.requests) / 100 : 0, timeouts: tot.timeouts, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax,
+      errorPct: errorPercent(tot.errors, tot.responses), timeouts: tot.timeouts, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax,
     });
   }
   if (by === 'errors') out.sort((a, b) => b.errors - a.errors || b.timeouts - a.timeouts || (b.rrtP99 ?? 0) - (a.rrtP99 ?? 0));
@@ -371,7 +371,7 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     m.add(client);
     return node(net, net, 'clients');
   };
-  type EdgeAcc = MapEdge & { hist: number[]; rrtMax: number; rttSum: number; rttCount: number };
+  type EdgeAcc = MapEdge & { hist: number[]; rrtMax: number; rttSum: number; rttCount: number; responses: number };
   const edges = new Map<string, EdgeAcc>();
   // SQLite groups the rows by the node each client address is drawn as (a function of this call), so that only one row
   // per edge comes back: materialising every client → server row cost seconds on 1M requests.
@@ -387,7 +387,7 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     return id;
   });
   const aggs = layer === 'app'
-    ? `sum(request), sum(error), max(rrt_max), ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c})`).join(', ')}`
+    ? `sum(request), sum(error), max(rrt_max), sum(response), ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c})`).join(', ')}`
     : 'sum(byte_tx + byte_rx), sum(rtt_sum), sum(rtt_count), sum(retrans_tx + retrans_rx), sum(new_flow)';
   const rows = db.prepare(`SELECT rewind_map_source(ip_0, ip_1, server_port) AS src, ip_1, server_port, ${proto}, ${aggs}
       FROM ${table} WHERE time >= ? AND time < ? GROUP BY src, ip_1, server_port, ${proto}`).raw().all(tFrom, to) as unknown[][];
@@ -400,14 +400,15 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
     let e = edges.get(id);
     if (e === undefined) {
       e = { id, source: r[0] as string, target, port: r[2] as number, protocol, requests: 0, rps: 0, errors: 0, errorPct: 0, rrtP99: null, bytes: 0,
-        rttAvg: null, retransmissions: 0, flows: 0, hist: newHist(), rrtMax: 0, rttSum: 0, rttCount: 0 };
+        rttAvg: null, retransmissions: 0, flows: 0, hist: newHist(), rrtMax: 0, rttSum: 0, rttCount: 0, responses: 0 };
       edges.set(id, e);
     }
     if (layer === 'app') {
       e.requests += r[4] as number;
       e.errors += r[5] as number;
       if ((r[6] as number) > e.rrtMax) e.rrtMax = r[6] as number;
-      for (let i = 0; i < NB; i++) e.hist[i] += r[7 + i] as number;
+      e.responses += r[7] as number;
+      for (let i = 0; i < NB; i++) e.hist[i] += r[8 + i] as number;
     } else {
       e.bytes += r[4] as number;
       e.rttSum += r[5] as number;
@@ -418,9 +419,9 @@ export function serviceMap(db: Db, range: TimeRange = {}, layer: 'app' | 'networ
   }
   const out: MapEdge[] = [];
   for (const e of edges.values()) {
-    const { hist, rrtMax, rttSum, rttCount, ...edge } = e;
+    const { hist, rrtMax, rttSum, rttCount, responses, ...edge } = e;
     edge.rrtP99 = layer === 'app' ? quantileFromBuckets(0.99, hist, rrtMax) : null;
-    edge.errorPct = edge.requests > 0 ? Math.round((10000 * edge.errors) / edge.requests) / 100 : 0;
+    edge.errorPct = errorPercent(edge.errors, responses);
     edge.rps = Math.round((100 * edge.requests) / seconds) / 100;
     edge.rttAvg = rttCount > 0 ? Math.round(rttSum / rttCount) : null;
     out.push(edge);

@@ -1,4 +1,5 @@
 // Renders an IncidentReport as Markdown for people (JSON is the report object itself).
+import { errorPercent } from '../l7/app-metrics.js';
 import type { IncidentReport } from './report.js';
 
 /** µs since epoch → ISO-8601 with microseconds, UTC. */
@@ -94,7 +95,7 @@ export function renderMarkdown(r: IncidentReport): string {
     out.push('');
   }
   if (r.red.requests > 0) {
-    out.push(`- Requests: ${r.red.requests}, errors: ${r.red.errors} (${((100 * r.red.errors) / r.red.requests).toFixed(2)} %), timeouts: ${r.red.timeouts}`);
+    out.push(`- Requests: ${r.red.requests}, errors: ${r.red.errors} (${errorPercent(r.red.errors, r.red.responses).toFixed(2)} % of ${r.red.responses} responses), timeouts: ${r.red.timeouts}`);
     out.push('');
     out.push('## Most failing endpoints\n');
     out.push(markdownTable(r.red.failingEndpoints as unknown as Record<string, unknown>[]));

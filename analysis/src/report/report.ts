@@ -1,5 +1,5 @@
 // Incident report over a Rewind database: capture overview, top talkers, failed and slow connections, retransmission hot spots.
-import { quantileFromBuckets } from '../l7/app-metrics.js';
+import { errorPercent, quantileFromBuckets } from '../l7/app-metrics.js';
 import { RRT_BUCKET_COLUMNS } from '../store/schema.js';
 import { findings } from './findings.js';
 import type { Findings } from './findings.js';
@@ -39,6 +39,7 @@ export interface IncidentReport {
   /** RED per endpoint (from metrics_app_1m), ranked two ways, and the seconds with most errors. */
   red: {
     requests: number;
+    responses: number;
     errors: number;
     timeouts: number;
     slowestEndpoints: RedRow[];
@@ -53,6 +54,7 @@ export interface RedRow {
   server_port: number;
   endpoint: string;
   requests: number;
+  responses: number;
   errors: number;
   error_pct: number;
   timeouts: number;
@@ -64,7 +66,7 @@ export interface RedRow {
 
 /** Endpoint RED rows over the whole capture: per-minute rows summed in SQL, percentiles from the summed histogram. */
 function redRows(db: Db): RedRow[] {
-  const rows = db.prepare(`SELECT l7_protocol, ip_1, server_port, endpoint, sum(request) AS request, sum(error) AS error, sum(timeout) AS timeout,
+  const rows = db.prepare(`SELECT l7_protocol, ip_1, server_port, endpoint, sum(request) AS request, sum(response) AS response, sum(error) AS error, sum(timeout) AS timeout,
       max(rrt_max) AS rrt_max, ${RRT_BUCKET_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
     FROM _metrics_app_1m GROUP BY l7_protocol, ip_1, server_port, endpoint`).all() as Record<string, number | string>[];
   return rows.map((r) => {
@@ -73,8 +75,8 @@ function redRows(db: Db): RedRow[] {
     const errors = Number(r.error);
     const max = Number(r.rrt_max);
     return {
-      l7_protocol: String(r.l7_protocol), server: String(r.ip_1), server_port: Number(r.server_port), endpoint: String(r.endpoint), requests, errors,
-      error_pct: requests > 0 ? Math.round((10000 * errors) / requests) / 100 : 0, timeouts: Number(r.timeout),
+      l7_protocol: String(r.l7_protocol), server: String(r.ip_1), server_port: Number(r.server_port), endpoint: String(r.endpoint), requests, responses: Number(r.response), errors,
+      error_pct: errorPercent(errors, Number(r.response)), timeouts: Number(r.timeout),
       rrt_p50: quantileFromBuckets(0.5, hist, max), rrt_p90: quantileFromBuckets(0.9, hist, max), rrt_p99: quantileFromBuckets(0.99, hist, max), rrt_max: max,
     };
   });
@@ -140,6 +142,7 @@ export function buildReport(db: Db, opts: ReportOptions = {}): IncidentReport {
       const rows = redRows(db);
       return {
         requests: rows.reduce((a, r) => a + r.requests, 0),
+        responses: rows.reduce((a, r) => a + r.responses, 0),
         errors: rows.reduce((a, r) => a + r.errors, 0),
         timeouts: rows.reduce((a, r) => a + r.timeouts, 0),
         slowestEndpoints: rows.filter((r) => r.rrt_p99 !== null).sort((a, b) => (b.rrt_p99 ?? 0) - (a.rrt_p99 ?? 0)).slice(0, top),

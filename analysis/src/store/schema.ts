@@ -16,7 +16,7 @@ export const SCHEMA_VERSION = 6;
 /** Derived columns of the metric views (the same for the 1 s and 1 m tables). */
 const APP_VIEW_COLUMNS = `
   CASE WHEN m.rrt_count > 0 THEN m.rrt_sum / m.rrt_count END AS rrt,
-  CASE WHEN m.request > 0 THEN round(100.0 * m.error / m.request, 2) END AS error_ratio`;
+  CASE WHEN m.response > 0 THEN round(100.0 * m.error / m.response, 2) END AS error_ratio`;
 const NET_VIEW_COLUMNS = `
   CASE WHEN m.rtt_count > 0 THEN m.rtt_sum / m.rtt_count END AS rtt,
   CASE WHEN m.srt_count > 0 THEN m.srt_sum / m.srt_count END AS srt,
