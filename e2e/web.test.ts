@@ -106,11 +106,14 @@ describe.skipIf(why !== null && !ci)('web mode journey (Chromium)', () => {
     await page.getByTestId('kpi-requests').waitFor();
     // Wait for the import to end (the progress bar goes away) and the numbers to settle.
     await page.waitForFunction(() => document.querySelector('[data-testid=ingest-progress]') === null);
-    const [[requests, errors, timeouts]] = query(`SELECT sum(type != 'response'), sum(response_status IN ('client_error','server_error')), sum(response_status = 'timeout') FROM l7_flow_log`) as number[][];
+    const [[requests, errors, timeouts, responses]] = query(`SELECT sum(type != 'response'), sum(response_status IN ('client_error','server_error')), sum(response_status = 'timeout'), sum(type != 'request') FROM l7_flow_log`) as number[][];
     expect(requests).toBeGreaterThan(0);
     await expect.poll(async () => page.getByTestId('kpi-requests').locator('.kpi-value').innerText(), { timeout: 10_000 }).toBe(requests.toLocaleString('en-US'));
     expect(await page.getByTestId('kpi-errors').locator('.kpi-value').innerText()).toBe(errors.toLocaleString('en-US'));
     expect(await page.getByTestId('kpi-timeouts').locator('.kpi-value').innerText()).toBe(timeouts.toLocaleString('en-US'));
+    // Errors per response (DeepFlow's error_ratio), shown as the app's fmtPct does.
+    const rate = (100 * errors) / responses;
+    expect(await page.getByTestId('kpi-error-rate').locator('.kpi-value').innerText()).toBe(`${rate.toFixed(rate < 10 ? 2 : 1)} %`);
     await screenshot('overview');
   });
 

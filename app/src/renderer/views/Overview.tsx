@@ -57,7 +57,8 @@ export function Overview({ theme, refresh, range, setRange, navigate }: ViewProp
 
   const s = summary.data;
   const red = s?.red;
-  const errPct = red && red.requests > 0 ? (100 * red.errors) / red.requests : 0;
+  // Errors per response, as the engine's errorPercent (DeepFlow's error_ratio): per request, lone error responses exceeded 100 %.
+  const errPct = red && red.responses > 0 ? (100 * red.errors) / red.responses : 0;
   return (
     <div className="overview">
       <section className="panel">
@@ -68,7 +69,7 @@ export function Overview({ theme, refresh, range, setRange, navigate }: ViewProp
       <section className="kpis" data-testid="kpis">
         <Kpi label="requests" value={fmtCount(red?.requests)} testId="kpi-requests" />
         <Kpi label="errors" value={fmtCount(red?.errors)} tone={red && red.errors > 0 ? 'bad' : undefined} testId="kpi-errors" />
-        <Kpi label="error rate" value={fmtPct(errPct)} tone={errPct > 1 ? 'bad' : undefined} />
+        <Kpi label="error rate" value={fmtPct(errPct)} tone={errPct > 1 ? 'bad' : undefined} testId="kpi-error-rate" />
         <Kpi label="timeouts" value={fmtCount(red?.timeouts)} tone={red && red.timeouts > 0 ? 'warn' : undefined} testId="kpi-timeouts" />
         <Kpi label="p50" value={fmtDuration(red?.rrtP50)} />
         <Kpi label="p90" value={fmtDuration(red?.rrtP90)} />
