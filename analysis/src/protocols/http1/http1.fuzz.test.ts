@@ -75,6 +75,7 @@ test(`fuzz: ${CASES} cases never throw, consume within bounds, terminate, keep s
     // State bound: the method FIFO is capped; body counters stay numbers; nothing else grows.
     // (Plain checks: expect() per case would dominate the run time.)
     if (d.state.pendingMethods.length > MAX_PENDING_METHODS) throw new Error(`case ${i}: method FIFO grew`);
+    if (d.state.pendingXRequestIds.length !== d.state.pendingMethods.length) throw new Error(`case ${i}: X-Request-ID FIFO out of step`);
     for (const b of d.state.body) {
       if (!(b.remaining >= 0 && Number.isFinite(b.remaining))) throw new Error(`case ${i}: body remaining ${b.remaining}`);
       if (b.trailerBytes > MAX_HEADER_BYTES + 1024) throw new Error(`case ${i}: trailers grew`);

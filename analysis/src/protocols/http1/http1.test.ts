@@ -167,6 +167,43 @@ describe('several messages in one buffer', () => {
   });
 });
 
+describe('header fields', () => {
+  const c = (t: string): Segment => ({ dir: 0, data: bytes(t) });
+  const s = (t: string): Segment => ({ dir: 1, data: bytes(t) });
+  test('names match case-insensitively and only as whole names; the first occurrence wins', () => {
+    const req = 'GET /a HTTP/1.1\r\nhOsT: one\r\nHost: two\r\nHostname: three\r\nX-Request-IDs: no\r\nx-REQUEST-id: r1\r\n'
+        + 'Content-Type-Options: nosniff\r\nUSER-AGENT: ua/1\r\nUser-Agent-X: no\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n'
+        + 'Content-Length: 3\r\nContent-Length : 5\r\n\r\nabc';
+    const d = drive([
+      c(req),
+      s('HTTP/1.1 200 OK\r\nCONTENT-TYPE: Text/HTML; charset=utf-8\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n'),
+    ]);
+    expect(d.errors).toEqual([]);
+    expect(d.records).toHaveLength(1);
+    const [r] = d.records;
+    expect(r.request?.requestDomain).toBe('one');
+    expect(r.request?.xRequestId).toBe('r1');
+    expect(r.request?.httpRealClient).toBe('10.0.0.1');
+    expect(r.request?.attributes).toEqual({ 'user-agent': 'ua/1' });
+    // 'Content-Length : 5' (space before the colon) is not a Content-Length field: the body is 3 bytes.
+    expect(r.request?.length).toBe(req.length);
+    expect(d.leftover).toEqual([0, 0]);
+    expect(r.response?.attributes).toEqual({ 'content-type': 'text/html' });
+  });
+
+  test('each response keeps its own X-Request-ID, echoed or not, also when pipelined', () => {
+    const d = drive([
+      c('GET /1 HTTP/1.1\r\nX-Request-ID: aaa\r\n\r\nGET /2 HTTP/1.1\r\nX-Request-ID: bbb\r\n\r\nGET /3 HTTP/1.1\r\n\r\nGET /4 HTTP/1.1\r\nX-Request-ID: ddd\r\n\r\n'),
+      s('HTTP/1.1 200 OK\r\nX-Request-ID: aaa\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nX-Request-ID:  zzz \r\nContent-Length: 0\r\n\r\n'
+        + 'HTTP/1.1 200 OK\r\nX-Request-ID: ccc\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    ]);
+    expect(d.records.map((r) => [r.request?.requestResource, r.request?.xRequestId, r.response?.xRequestId])).toEqual([
+      ['/1', 'aaa', 'aaa'], ['/2', 'bbb', 'zzz'], ['/3', undefined, 'ccc'], ['/4', 'ddd', undefined],
+    ]);
+    expect(d.state.pendingXRequestIds).toEqual([]);
+  });
+});
+
 describe('capture gaps (the stage drops held bytes and goes on after the hole; tcpSeq shows the jump)', () => {
   const c = (t: string, lostBefore?: number): Segment => ({ dir: 0, data: bytes(t), lostBefore });
   const s = (t: string, lostBefore?: number): Segment => ({ dir: 1, data: bytes(t), lostBefore });

@@ -16,7 +16,7 @@ import {
   MAX_HEADER_BYTES,
   MAX_PENDING_METHODS,
 } from './types.js';
-import type { Http1State } from './types.js';
+import type { AttributesMemo, Http1State } from './types.js';
 
 const NEEDS_MORE: ParseResult = { status: 'needs-more', consumed: 0 };
 
@@ -255,65 +255,91 @@ function containsLower(b: Buffer, s: number, e: number, lit: string): boolean {
   return false;
 }
 
-/** Reads one field line [s, e) (no CR/LF) into `f` when its name is one we keep. */
+/** Whether the field line at s (ending at e) is named `name` (a lower-case literal): the name, then a colon. */
+function nameIs(b: Buffer, s: number, e: number, name: string): boolean {
+  const n = name.length;
+  return s + n < e && b[s + n] === 0x3a && eqLower(b, s, name);
+}
+
+/**
+ * The X-Request-ID of the request a response answers, while that response's fields are read: a response that echoes
+ * it gets the same string (no copy, and the row writer's comparison of the two is an identity check).
+ */
+let expectedXRequestId: string | undefined;
+
+function xRequestIdValue(b: Buffer, s: number, e: number): string {
+  const x = expectedXRequestId;
+  if (x !== undefined) {
+    while (s < e && isOws(b[s])) s++;
+    while (e > s && isOws(b[e - 1])) e--;
+    if (e - s === x.length) {
+      let i = 0;
+      while (i < x.length && x.charCodeAt(i) === b[s + i]) i++;
+      if (i === x.length) return x;
+    }
+  }
+  return valueString(b, s, e);
+}
+
+/**
+ * Reads one field line [s, e) (no CR/LF) into `f` when its name is one we keep. Dispatched on the name's first
+ * letter: the other fields (most of them) are passed over without looking for their colon.
+ */
 function readField(b: Buffer, s: number, e: number, f: Fields): void {
-  let colon = s;
-  while (colon < e && b[colon] !== 0x3a) colon++;
-  if (colon === e) return;
-  const n = colon - s;
-  const v = colon + 1;
-  switch (n) {
-    case 2:
-      if (f.b3 === undefined && eqLower(b, s, 'b3')) f.b3 = valueString(b, v, e);
+  switch (b[s] | 0x20) {
+    case 0x62: // b
+      if (f.b3 === undefined && nameIs(b, s, e, 'b3')) f.b3 = valueString(b, s + 3, e);
       break;
-    case 3:
-      if (f.sw8 === undefined && eqLower(b, s, 'sw8')) f.sw8 = valueString(b, v, e);
-      break;
-    case 4:
-      if (f.host === undefined && eqLower(b, s, 'host')) f.host = repeatedValue(b, v, e);
-      break;
-    case 7:
-      if (f.upgrade === undefined && eqLower(b, s, 'upgrade')) f.upgrade = valueString(b, v, e);
-      break;
-    case 10:
-      if (eqLower(b, s, 'connection')) {
-        if (containsLower(b, v, e, 'upgrade')) f.connectionUpgrade = true;
-      } else if (f.userAgent === undefined && eqLower(b, s, 'user-agent')) f.userAgent = repeatedValue(b, v, e);
-      break;
-    case 11:
-      if (f.traceparent === undefined && eqLower(b, s, 'traceparent')) f.traceparent = valueString(b, v, e);
-      else if (f.xB3SpanId === undefined && eqLower(b, s, 'x-b3-spanid')) f.xB3SpanId = valueString(b, v, e);
-      break;
-    case 12:
-      if (f.contentType === undefined && eqLower(b, s, 'content-type')) {
-        // Media type only: parameters (charset, boundary) make the value long and unbounded.
-        let ce = v;
-        while (ce < e && b[ce] !== 0x3b) ce++;
-        const ct = repeatedValue(b, v, ce);
-        f.contentType = hasUpper(ct) ? ct.toLowerCase() : ct;
-      } else if (f.xRequestId === undefined && eqLower(b, s, 'x-request-id')) f.xRequestId = valueString(b, v, e);
-      else if (f.xB3TraceId === undefined && eqLower(b, s, 'x-b3-traceid')) f.xB3TraceId = valueString(b, v, e);
-      break;
-    case 13:
-      if (f.uberTraceId === undefined && eqLower(b, s, 'uber-trace-id')) f.uberTraceId = valueString(b, v, e);
-      break;
-    case 14:
-      if (eqLower(b, s, 'content-length')) {
-        const cl = contentLength(b, v, e);
+    case 0x63: // c
+      if (nameIs(b, s, e, 'content-length')) {
+        const cl = contentLength(b, s + 15, e);
         if (cl < 0) f.badContentLength = true;
         else if (f.contentLength < 0) f.contentLength = cl;
         else if (f.contentLength !== cl) f.badContentLength = true;
+      } else if (nameIs(b, s, e, 'content-type')) {
+        if (f.contentType === undefined) {
+          // Media type only: parameters (charset, boundary) make the value long and unbounded.
+          const v = s + 13;
+          let ce = v;
+          while (ce < e && b[ce] !== 0x3b) ce++;
+          const ct = repeatedValue(b, v, ce);
+          f.contentType = hasUpper(ct) ? ct.toLowerCase() : ct;
+        }
+      } else if (nameIs(b, s, e, 'connection')) {
+        if (containsLower(b, s + 11, e, 'upgrade')) f.connectionUpgrade = true;
       }
       break;
-    case 15:
-      if (f.xForwardedFor === undefined && eqLower(b, s, 'x-forwarded-for')) {
-        let ce = v;
-        while (ce < e && b[ce] !== 0x2c) ce++;
-        f.xForwardedFor = valueString(b, v, ce);
-      }
+    case 0x68: // h
+      if (f.host === undefined && nameIs(b, s, e, 'host')) f.host = repeatedValue(b, s + 5, e);
       break;
-    case 17:
-      if (eqLower(b, s, 'transfer-encoding') && containsLower(b, v, e, 'chunked')) f.chunked = true;
+    case 0x73: // s
+      if (f.sw8 === undefined && nameIs(b, s, e, 'sw8')) f.sw8 = valueString(b, s + 4, e);
+      break;
+    case 0x74: // t
+      if (nameIs(b, s, e, 'transfer-encoding')) {
+        if (containsLower(b, s + 18, e, 'chunked')) f.chunked = true;
+      } else if (f.traceparent === undefined && nameIs(b, s, e, 'traceparent')) f.traceparent = valueString(b, s + 12, e);
+      break;
+    case 0x75: // u
+      if (nameIs(b, s, e, 'user-agent')) {
+        if (f.userAgent === undefined) f.userAgent = repeatedValue(b, s + 11, e);
+      } else if (nameIs(b, s, e, 'upgrade')) {
+        if (f.upgrade === undefined) f.upgrade = valueString(b, s + 8, e);
+      } else if (f.uberTraceId === undefined && nameIs(b, s, e, 'uber-trace-id')) f.uberTraceId = valueString(b, s + 14, e);
+      break;
+    case 0x78: // x
+      if (nameIs(b, s, e, 'x-request-id')) {
+        if (f.xRequestId === undefined) f.xRequestId = xRequestIdValue(b, s + 13, e);
+      } else if (nameIs(b, s, e, 'x-forwarded-for')) {
+        if (f.xForwardedFor === undefined) {
+          const v = s + 16;
+          let ce = v;
+          while (ce < e && b[ce] !== 0x2c) ce++;
+          f.xForwardedFor = valueString(b, v, ce);
+        }
+      } else if (nameIs(b, s, e, 'x-b3-traceid')) {
+        if (f.xB3TraceId === undefined) f.xB3TraceId = valueString(b, s + 13, e);
+      } else if (f.xB3SpanId === undefined && nameIs(b, s, e, 'x-b3-spanid')) f.xB3SpanId = valueString(b, s + 12, e);
       break;
   }
 }
@@ -345,7 +371,7 @@ function authorityOf(target: string): string | undefined {
 }
 
 /** Fills trace ids, request id, real client and attributes shared by requests and responses. */
-function applyFields(m: L7Message, f: Fields): void {
+function applyFields(m: L7Message, f: Fields, memo: AttributesMemo): void {
   if (f.traceparent !== undefined || f.sw8 !== undefined || f.b3 !== undefined || f.xB3TraceId !== undefined || f.uberTraceId !== undefined) {
     const ids = traceIdsFromHeaders((name) => {
       switch (name) {
@@ -370,6 +396,12 @@ function applyFields(m: L7Message, f: Fields): void {
     const ua = f.userAgent ?? '';
     const ct = f.contentType ?? '';
     const up = f.upgrade ?? '';
+    // The connection's previous message in this direction usually has the same values (the same strings: see
+    // repeatedValue): three comparisons instead of three map lookups.
+    if (memo.attributes !== undefined && memo.userAgent === ua && memo.contentType === ct && memo.upgrade === up) {
+      m.attributes = memo.attributes;
+      return;
+    }
     let byCt = internedAttributes.get(ua);
     if (byCt === undefined) {
       byCt = new Map();
@@ -393,6 +425,10 @@ function applyFields(m: L7Message, f: Fields): void {
       byUp.set(up, a);
     }
     m.attributes = a;
+    memo.userAgent = ua;
+    memo.contentType = ct;
+    memo.upgrade = up;
+    memo.attributes = a;
   }
 }
 
@@ -485,6 +521,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
 
   // Header fields up to the empty line, into the one scratch object (parseHead never re-enters).
   const f = resetFields(scratchFields);
+  expectedXRequestId = isResponse ? state.pendingXRequestIds[0] : undefined;
   let pos = first + 1;
   for (;;) {
     const lf = b.indexOf(10, pos);
@@ -499,9 +536,10 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     pos = lf + 1;
   }
   const headerLen = pos;
+  expectedXRequestId = undefined;
 
   const m = newMessage(isResponse ? 'response' : 'request', ctx.tsUs, ctx.tcpSeq, headerLen, version);
-  applyFields(m, f);
+  applyFields(m, f, state.attributesMemo[dir]);
 
   let mode = BODY_NONE;
   if (isResponse) {
@@ -510,6 +548,7 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
       return { status: 'ignored', consumed: headerLen };
     }
     const reqMethod = state.pendingMethods.shift();
+    state.pendingXRequestIds.shift();
     m.responseCode = code;
     m.responseStatus = responseStatusOf(code);
     if (code >= 400) {
@@ -538,8 +577,12 @@ function parseHead(dir: FlowDirection, b: Buffer, state: Http1State, ctx: ParseC
     m.endpoint = method === 'CONNECT' ? target : httpEndpoint(endpointOf(target));
     const domain = f.host ?? authorityOf(target);
     if (domain) m.requestDomain = domain;
-    if (state.pendingMethods.length >= MAX_PENDING_METHODS) state.pendingMethods.shift();
+    if (state.pendingMethods.length >= MAX_PENDING_METHODS) {
+      state.pendingMethods.shift();
+      state.pendingXRequestIds.shift();
+    }
     state.pendingMethods.push(method);
+    state.pendingXRequestIds.push(f.xRequestId);
     if (method === 'CONNECT' || (f.upgrade !== undefined && f.connectionUpgrade)) state.upgradeRequested = true;
     if (f.chunked) mode = BODY_CHUNKED;
     else if (f.contentLength > 0 && !f.badContentLength) mode = BODY_LENGTH;

@@ -29,6 +29,14 @@ export interface BodySkip {
   message: L7Message | undefined;
 }
 
+/** The attributes of a direction's last message with any, and the header values they were made from. */
+export interface AttributesMemo {
+  userAgent: string;
+  contentType: string;
+  upgrade: string;
+  attributes: Record<string, string> | undefined;
+}
+
 export interface Http1State {
   /** Indexed by flow direction. */
   body: [BodySkip, BodySkip];
@@ -37,6 +45,8 @@ export interface Http1State {
    * CONNECT opens a tunnel). Bounded by MAX_PENDING_METHODS: the oldest are dropped past it.
    */
   pendingMethods: string[];
+  /** The X-Request-ID of each of those requests (undefined without one), in the same order. */
+  pendingXRequestIds: (string | undefined)[];
   /** A request asked for an Upgrade (or CONNECT) and its final response has not come yet. */
   upgradeRequested: boolean;
   /** 101 Switching Protocols (or a 2xx to CONNECT) was seen: the rest of the stream is not HTTP/1. */
@@ -45,6 +55,8 @@ export interface Http1State {
   nextSeq: [number, number];
   /** After a gap that lost the message boundary: skip bytes (as 'ignored') until something looks like a message. */
   hunting: [boolean, boolean];
+  /** Indexed by flow direction (see applyFields). */
+  attributesMemo: [AttributesMemo, AttributesMemo];
 }
 
 export const MAX_PENDING_METHODS = 1024;
@@ -53,11 +65,15 @@ export const MAX_HEADER_BYTES = 64 * 1024;
 /** Largest chunk-size line (size + extensions). */
 export const MAX_CHUNK_LINE = 1024;
 
+function newAttributesMemo(): AttributesMemo {
+  return { userAgent: '', contentType: '', upgrade: '', attributes: undefined };
+}
+
 function newBodySkip(): BodySkip {
   return { mode: BODY_NONE, remaining: 0, chunkPhase: CHUNK_SIZE, trailerBytes: 0, message: undefined };
 }
 
 export function newHttp1State(): Http1State {
-  return { body: [newBodySkip(), newBodySkip()], pendingMethods: [], upgradeRequested: false, upgraded: false,
-    nextSeq: [-1, -1], hunting: [false, false] };
+  return { body: [newBodySkip(), newBodySkip()], pendingMethods: [], pendingXRequestIds: [], upgradeRequested: false, upgraded: false,
+    nextSeq: [-1, -1], hunting: [false, false], attributesMemo: [newAttributesMemo(), newAttributesMemo()] };
 }
