@@ -250,7 +250,7 @@ export function compileFilter(expr: string, table: FilterTable): CompiledFilter 
     const name = t.field === null ? null : table.aliases[t.field] ?? t.field;
     const byAddress = name === 'service' && (t.op === '=' || t.op === '!=') && t.values.every((v) => serviceAddress(v) !== null);
     // A service given by address compiles without the domain alternatives: the same rows, and flow-level.
-    const c = byAddress ? serviceMatch('ip_1', 'server_port', null)(t.op, t.values, t.position) : compileTerm(t, table);
+    const c = byAddress ? serviceMatch('ip_1', 'server_port', null, null)(t.op, t.values, t.position) : compileTerm(t, table);
     parts.push(c.sql);
     params.push(...c.params);
     if (name !== null && table.flowFields?.includes(name) && (name !== 'service' || byAddress)) {
@@ -269,9 +269,10 @@ export function compileFilter(expr: string, table: FilterTable): CompiledFilter 
 
 /**
  * `service=`: the server as people name it: its address (10.0.0.5 or 10.0.0.5:8080), or the HTTP/gRPC authority
- * (reviews.shop.svc.cluster.local, with or without port), or its first DNS label (reviews).
+ * (reviews.shop.svc.cluster.local, with or without port), or its first DNS label (reviews), or the Kubernetes service
+ * auto-tagging found for it (`k8sService`, e.g. service_1).
  */
-function serviceMatch(ip: string, port: string, domain: string | null) {
+function serviceMatch(ip: string, port: string, domain: string | null, k8sService: string | null) {
   return (op: FilterOp, values: string[], position: number): { sql: string; params: unknown[] } => {
     if (op !== '=' && op !== '!=' && op !== '~' && op !== '!~') throw new FilterError(`service takes =, !=, ~ or !~`, position);
     const parts: string[] = [];
@@ -283,6 +284,10 @@ function serviceMatch(ip: string, port: string, domain: string | null) {
         params.push(like);
         if (domain) {
           parts.push(`${domain} LIKE ? ESCAPE '\\'`);
+          params.push(like);
+        }
+        if (k8sService) {
+          parts.push(`${k8sService} LIKE ? ESCAPE '\\'`);
           params.push(like);
         }
         continue;
@@ -298,10 +303,16 @@ function serviceMatch(ip: string, port: string, domain: string | null) {
         }
         continue;
       }
-      if (!domain) throw new FilterError(`'${v}' is not an address (ip or ip:port)`, position);
-      const host = `rtrim(substr(${domain}, 1, instr(${domain} || ':', ':') - 1), '.')`;
-      parts.push(`${domain} = ? COLLATE NOCASE`, `${host} = ? COLLATE NOCASE`, `${domain} LIKE ? ESCAPE '\\'`);
-      params.push(v, v, `${escapeLike(v)}.%`);
+      if (!domain && !k8sService) throw new FilterError(`'${v}' is not an address (ip or ip:port)`, position);
+      if (domain) {
+        const host = `rtrim(substr(${domain}, 1, instr(${domain} || ':', ':') - 1), '.')`;
+        parts.push(`${domain} = ? COLLATE NOCASE`, `${host} = ? COLLATE NOCASE`, `${domain} LIKE ? ESCAPE '\\'`);
+        params.push(v, v, `${escapeLike(v)}.%`);
+      }
+      if (k8sService) {
+        parts.push(`${k8sService} = ? COLLATE NOCASE`);
+        params.push(v);
+      }
     }
     const any = `(${parts.join(' OR ')})`;
     return op === '!=' || op === '!~' ? { sql: `NOT coalesce(${any}, 0)`, params } : { sql: any, params };
@@ -358,9 +369,23 @@ const ADDRESS_FIELDS: Record<string, FieldDef> = {
     client_port: { kind: 'int', columns: ['client_port'], help: 'client port' },
 };
 
+/** Auto-tagging fields (the flow views' Kubernetes columns; NULL where no tag applies). */
+const K8S_FIELDS: Record<string, FieldDef> = {
+  pod: { kind: 'text', columns: ['pod_0', 'pod_1'], help: 'pod of either side (auto-tagging)' },
+  client_pod: { kind: 'text', columns: ['pod_0'], help: "the client's pod" },
+  server_pod: { kind: 'text', columns: ['pod_1'], help: "the server's pod (behind a service: the backend that answered)" },
+  namespace: { kind: 'text', columns: ['pod_ns_0', 'pod_ns_1', 'service_ns_1'], help: 'namespace of either pod or of the service' },
+  workload: { kind: 'text', columns: ['workload_0', 'workload_1'], help: 'workload (Deployment, StatefulSet, …) of either side' },
+  node: { kind: 'text', columns: ['pod_node_0', 'pod_node_1'], help: 'Kubernetes node of either side' },
+  k8s_service: { kind: 'text', columns: ['service_1'], help: 'the Kubernetes service the server is reached through' },
+};
+const K8S_ALIASES: Record<string, string> = {
+  pod_0: 'client_pod', pod_1: 'server_pod', ns: 'namespace', pod_ns: 'namespace', service_1: 'k8s_service', pod_node: 'node',
+};
+
 export const REQUEST_FILTER: FilterTable = {
   fields: {
-    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', 'request_domain'), help: 'server address, host name or its first label' },
+    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', 'request_domain', 'service_1'), help: 'server address, host name or its first label, or Kubernetes service' },
     ...ADDRESS_FIELDS,
     protocol: { kind: 'text', columns: ['l7_protocol'], help: 'HTTP, HTTP2, gRPC, DNS, MySQL, …' },
     method: { kind: 'text', columns: ['request_type'], help: 'request type (GET, COM_QUERY, …)' },
@@ -380,12 +405,13 @@ export const REQUEST_FILTER: FilterTable = {
     id: { kind: 'int', columns: ['id'], help: 'the record' },
     type: { kind: 'enum', columns: ['type'], values: ['session', 'request', 'response'], help: 'session, request (no response) or response' },
     process: { kind: 'text', columns: ['process_kname_0', 'process_kname_1'], help: 'process name (eBPF)' },
+    ...K8S_FIELDS,
   },
   aliases: {
     svc: 'service', dst: 'server', src: 'client', proto: 'protocol', l7_protocol: 'protocol', request_type: 'method',
     path: 'resource', uri: 'resource', url: 'resource', host: 'domain', response_code: 'code', latency: 'rrt',
     duration: 'rrt', response_duration: 'rrt', trace: 'trace_id', span: 'span_id', x_request_id: 'request_id',
-    flow: 'flow_id', comm: 'process', server_port: 'port', error: 'exception',
+    flow: 'flow_id', comm: 'process', server_port: 'port', error: 'exception', ...K8S_ALIASES,
   },
   text: ['request_resource', 'request_domain', 'endpoint', 'response_exception', 'response_result'],
   flowFields: ['service', 'client', 'server', 'ip', 'port', 'client_port', 'flow_id'],
@@ -393,7 +419,7 @@ export const REQUEST_FILTER: FilterTable = {
 
 export const FLOW_FILTER: FilterTable = {
   fields: {
-    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', null), help: 'server address (ip or ip:port)' },
+    service: { kind: 'text', columns: [], compile: serviceMatch('ip_1', 'server_port', null, 'service_1'), help: 'server address (ip or ip:port) or Kubernetes service' },
     ...ADDRESS_FIELDS,
     protocol: { kind: 'text', columns: ['protocol_name'], help: 'TCP, UDP, ICMP, …' },
     close_type: { kind: 'text', columns: ['close_type'], help: 'how the flow ended (fin, client-reset, timeout, …)' },
@@ -409,10 +435,11 @@ export const FLOW_FILTER: FilterTable = {
     zero_win: { kind: 'int', columns: ['(zero_win_tx + zero_win_rx)'], help: 'zero-window segments' },
     flow_id: { kind: 'int', columns: ['flow_id'], help: 'the flow' },
     observation_point: { kind: 'text', columns: ['observation_point'], help: 'where it was seen' },
+    ...K8S_FIELDS,
   },
   aliases: {
     svc: 'service', dst: 'server', src: 'client', proto: 'protocol', close: 'close_type', flow: 'flow_id',
-    retransmissions: 'retrans', rst: 'resets', tap: 'observation_point', server_port: 'port',
+    retransmissions: 'retrans', rst: 'resets', tap: 'observation_point', server_port: 'port', ...K8S_ALIASES,
   },
   text: ['ip_0', 'ip_1', 'close_type', 'observation_point'],
 };
