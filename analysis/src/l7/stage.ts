@@ -22,6 +22,14 @@ export interface L7StageOptions {
 const PROTO_TCP = 6;
 const MAX_LOOP = 100_000;
 
+/** Bytes of an incomplete message (a copy), with the capture time, sequence number and syscall of its first byte. */
+interface HeldBytes {
+  data: Buffer;
+  tsUs: number;
+  seq: number;
+  syscall: SyscallInfo | undefined;
+}
+
 /** Per-flow L7 state, kept in FlowHandle.l7. */
 interface FlowL7 {
   parser: ProtocolParser | null;
@@ -30,11 +38,13 @@ interface FlowL7 {
   off: boolean;
   attempts: number;
   triedPort: boolean;
-  pending: [Buffer | null, Buffer | null];
-  /** Float64Array: µs timestamps and 32-bit sequence numbers are not small integers (a [0, 0] array changed kind). */
-  pendingTs: Float64Array;
-  pendingSeq: Float64Array;
-  pendingSyscall: [SyscallInfo | undefined, SyscallInfo | undefined];
+  /**
+   * The start of an incomplete message per direction (client, server), null when nothing is held: two fields rather
+   * than per-flow arrays, since most flows never hold bytes and this state lives as long as its flow (the four arrays
+   * and two Float64Arrays it replaces were ≈ 0.45 KB per flow in a heap snapshot, 2026-12-02).
+   */
+  held0: HeldBytes | null;
+  held1: HeldBytes | null;
   requests: L7Message[];
   responses: L7Message[];
   invalidRun: number;
@@ -86,8 +96,8 @@ export class L7Stage implements StreamConsumer {
     let st = flow.l7 as FlowL7 | undefined;
     if (st === undefined) {
       st = {
-        parser: null, state: null, off: false, attempts: 0, triedPort: false, pending: [null, null], pendingTs: new Float64Array(2),
-        pendingSeq: new Float64Array(2), pendingSyscall: [undefined, undefined], requests: [], responses: [], invalidRun: 0,
+        parser: null, state: null, off: false, attempts: 0, triedPort: false, held0: null, held1: null, requests: [], responses: [],
+        invalidRun: 0,
       };
       flow.l7 = st;
     }
@@ -103,13 +113,14 @@ export class L7Stage implements StreamConsumer {
     let baseTs = tsUs;
     let baseSeq = seq;
     let baseSyscall = this.syscall;
-    const held = st.pending[dir];
+    const held = dir === 0 ? st.held0 : st.held1;
     if (held !== null && transport === 'tcp') {
-      buf = Buffer.concat([held, data]);
-      baseTs = st.pendingTs[dir];
-      baseSeq = st.pendingSeq[dir];
-      baseSyscall = st.pendingSyscall[dir];
-      st.pending[dir] = null;
+      buf = Buffer.concat([held.data, data]);
+      baseTs = held.tsUs;
+      baseSeq = held.seq;
+      baseSyscall = held.syscall;
+      if (dir === 0) st.held0 = null;
+      else st.held1 = null;
     }
     let off = 0;
     let produced = false;
@@ -150,7 +161,7 @@ export class L7Stage implements StreamConsumer {
         st.parser = upgradeTo;
         st.state = upgradeTo.newState();
         upgradeTo.startAfterUpgrade?.(st.state);
-        st.pending[0] = st.pending[1] = null;
+        st.held0 = st.held1 = null;
         if (off < buf.length) this.onData(flow, dir, tsUs, (baseSeq + off) >>> 0, buf.subarray(off), _frameNumber);
         return;
       }
@@ -163,10 +174,14 @@ export class L7Stage implements StreamConsumer {
         return;
       }
       // Copy: `data` is only valid during this call.
-      st.pending[dir] = Buffer.from(off === 0 && buf === data ? data : buf.subarray(off));
-      st.pendingTs[dir] = off === 0 ? baseTs : tsUs;
-      st.pendingSeq[dir] = (baseSeq + off) >>> 0;
-      st.pendingSyscall[dir] = off === 0 ? baseSyscall : this.syscall;
+      const h: HeldBytes = {
+        data: Buffer.from(off === 0 && buf === data ? data : buf.subarray(off)),
+        tsUs: off === 0 ? baseTs : tsUs,
+        seq: (baseSeq + off) >>> 0,
+        syscall: off === 0 ? baseSyscall : this.syscall,
+      };
+      if (dir === 0) st.held0 = h;
+      else st.held1 = h;
     }
     if (produced) this.stitch(flow, st, false);
   }
@@ -176,7 +191,8 @@ export class L7Stage implements StreamConsumer {
     if (st === undefined || st.off) return;
     if (st.parser !== null) this.sinks.violation(flow, 'l7-gap', `${length} bytes missing at seq ${seq} (direction ${dir}): message boundaries lost`);
     // Whatever was held can never complete; the parser resynchronises on the next bytes (or reports them invalid).
-    st.pending[dir] = null;
+    if (dir === 0) st.held0 = null;
+    else st.held1 = null;
   }
 
   /** The flow ended (`_record` is absent for flows that are not packet flows, e.g. eBPF sockets). */
@@ -218,7 +234,7 @@ export class L7Stage implements StreamConsumer {
     this.sinks.violation(flow, 'l7-abandoned', why);
     this.stitch(flow, st, true);
     st.off = true;
-    st.pending[0] = st.pending[1] = null;
+    st.held0 = st.held1 = null;
   }
 
   private stitch(flow: FlowHandle, st: FlowL7, final: boolean): void {
