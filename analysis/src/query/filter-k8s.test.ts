@@ -37,6 +37,13 @@ function ids(log: typeof requestLog, filter: string): number[] {
   }
 }
 const sqlIds = (sql: string, ...p: unknown[]): number[] => (db.prepare(sql).pluck().all(...p) as number[]).sort((a, b) => a - b);
+/** Each filter selects exactly the ids plain SQL selects (and at least one row, so that the case says something). */
+function expectSameRows(log: typeof requestLog, cases: [string, number[]][]): void {
+  for (const [filter, want] of cases) {
+    expect(want.length, filter).toBeGreaterThan(0);
+    expect(ids(log, filter), filter).toEqual(want);
+  }
+}
 
 describe('Kubernetes filter fields', () => {
   it('the sample is tagged: pods, namespaces, workloads, nodes and services are known', () => {
@@ -61,10 +68,7 @@ describe('Kubernetes filter fields', () => {
       [`k8s_service=${svc}`, sqlIds('SELECT id FROM l7_flow_log WHERE service_1 = ?', svc)],
       [`pod~${pod.slice(0, 6)} status=error`, sqlIds(`SELECT id FROM l7_flow_log WHERE (pod_0 LIKE ? OR pod_1 LIKE ?) AND response_status IN ('client_error', 'server_error')`, `%${pod.slice(0, 6)}%`, `%${pod.slice(0, 6)}%`)],
     ];
-    for (const [filter, want] of cases) {
-      expect(want.length, filter).toBeGreaterThan(0);
-      expect(ids(requestLog, filter), filter).toEqual(want);
-    }
+    expectSameRows(requestLog, cases);
     // service=<name>: the request's domain (host or its first label) or the Kubernetes service.
     const byName = ids(requestLog, `service=${svc}`);
     for (const id of sqlIds('SELECT id FROM l7_flow_log WHERE service_1 = ?', svc)) expect(byName).toContain(id);
@@ -80,10 +84,7 @@ describe('Kubernetes filter fields', () => {
       [`service=${svc}`, sqlIds('SELECT flow_id FROM l4_flow_log WHERE service_1 = ?', svc)],
       [`k8s_service!=${svc}`, sqlIds('SELECT flow_id FROM l4_flow_log WHERE service_1 IS NULL OR service_1 != ?', svc)],
     ];
-    for (const [filter, want] of cases) {
-      expect(want.length, filter).toBeGreaterThan(0);
-      expect(ids(flowLog, filter), filter).toEqual(want);
-    }
+    expectSameRows(flowLog, cases);
   });
 
   it('the fields are listed for the filter bar and are row conditions (not flow-level)', () => {
