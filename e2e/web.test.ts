@@ -151,9 +151,9 @@ describe.skipIf(why !== null && !ci)('web mode journey (Chromium)', () => {
     await detail.getByTestId('payload-request-hex').click();
     expect((await text.innerText()).split('\n')[0]).toMatch(/^000000 {2}([0-9a-f]{2} ){15}[0-9a-f]{2} {2}/);
     const [download] = await Promise.all([page.waitForEvent('download'), detail.getByTestId('export-pcap').click()]);
-    const file = path.join(dir, 'exported.pcap');
+    const file = path.join(dir, 'exported.pcapng');
     await download.saveAs(file);
-    expect(download.suggestedFilename()).toMatch(/^flow-\d+-.*\.pcap$/);
+    expect(download.suggestedFilename()).toMatch(/^flow-\d+-.*\.pcapng$/);
     const uris = spawnSync('tshark', ['-r', file, '-Y', 'http.request', '-T', 'fields', '-e', 'http.request.uri'], { encoding: 'utf8' });
     expect(uris.status).toBe(0);
     expect(uris.stdout.trim().split('\n')).toContain(resource);

@@ -1,9 +1,12 @@
-// Exports the packets of one flow as a classic pcap file (nanosecond timestamps), so that a connection found in the
-// request or flow log opens in Wireshark. The packets are read again from the capture the flow was imported from:
-// the frames between the flow's first and last frame whose addresses and ports are the flow's, either direction.
+// Exports the packets of one flow as a pcapng file, so that a connection found in the request or flow log opens in
+// Wireshark. The packets are read again from the capture the flow was imported from: the frames between the flow's
+// first and last frame whose addresses and ports are the flow's, either direction. A Name Resolution Block names the
+// two addresses after what auto-tagging knows (pod, service, node), so Wireshark shows pods with name resolution on.
 import { createReadStream, existsSync } from 'node:fs';
 import { CaptureReader } from '../bundle/reader.js';
-import type { InterfaceInfo, PacketRecord } from '../bundle/types.js';
+import type { InterfaceInfo, NameRecord, PacketRecord } from '../bundle/types.js';
+import { BundleWriter } from '../bundle/writer.js';
+import { ENGINE_VERSION } from '../version.js';
 import { newDecodedPacket, PacketDecoder } from '../decode/decoder.js';
 import type { DecodedPacket } from '../decode/types.js';
 import type { Db } from '../store/store.js';
@@ -25,21 +28,22 @@ interface FlowKey {
   protocol: number;
   first_frame: number;
   last_frame: number;
+  start_time: number;
   path: string;
   section_index: number;
   interface_index: number;
 }
 
 export interface ExportResult {
-  /** The pcap file's bytes. */
+  /** The pcapng file's bytes (one section: interface, names, packets). */
   pcap: Buffer;
   packets: number;
   linkType: number;
-  /** A file name for the download: flow-<id>-<client>-<server>.pcap */
+  /** A file name for the download: flow-<id>-<client>-<server>.pcapng */
   fileName: string;
+  /** The names written for the flow's addresses (none when the capture had no tags for them). */
+  names: NameRecord[];
 }
-
-const PCAP_NS_MAGIC = 0xa1b23c4d;
 
 interface FlowPacket {
   rec: PacketRecord;
@@ -51,7 +55,7 @@ interface FlowPacket {
 
 function flowKey(db: Db, flowId: number): FlowKey {
   const f = db.prepare(`SELECT f.bundle_id, f.observation_point_id, f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol, f.first_frame,
-      f.last_frame, b.path, op.section_index, op.interface_index
+      f.last_frame, f.start_time, b.path, op.section_index, op.interface_index
     FROM _l4_flow_log f JOIN bundles b ON b.id = f.bundle_id JOIN observation_points op ON op.id = f.observation_point_id
     WHERE f.flow_id = ?`).get(flowId) as FlowKey | undefined;
   if (!f) throw new ExportError(`no flow ${flowId}`, 'not_found');
@@ -78,7 +82,9 @@ async function forEachFlowPacket(f: FlowKey, each: (p: FlowPacket) => void): Pro
       const iface = ifaces[rec.interfaceId];
       if (!iface || iface.sectionIndex !== f.section_index || iface.localId !== f.interface_index) return;
       decoder.decode(iface.linkType, rec.data, rec.tsUs, pkt);
-      if (pkt.ipProto !== f.protocol) return;
+      // As the flow table does: only IP packets that decoded (an ARP frame between the flow's hosts leaves the last
+      // packet's protocol and ports in the reused `pkt`, and was exported with the flow).
+      if (pkt.status !== 'ok' || pkt.ipVersion === 0 || pkt.ipProto !== f.protocol) return;
       const fwd = pkt.srcIp === f.ip_0 && pkt.dstIp === f.ip_1 && pkt.srcPort === f.client_port && pkt.dstPort === f.server_port;
       const rev = pkt.srcIp === f.ip_1 && pkt.dstIp === f.ip_0 && pkt.srcPort === f.server_port && pkt.dstPort === f.client_port;
       if (fwd || rev) each({ rec, iface, pkt, fromClient: fwd });
@@ -93,42 +99,63 @@ async function forEachFlowPacket(f: FlowKey, each: (p: FlowPacket) => void): Pro
   if (!done) reader.end();
 }
 
-/** The download name of a flow's pcap: flow-<id>-<client>_<port>-<server>_<port>.pcap */
+/** The download name of a flow's capture: flow-<id>-<client>_<port>-<server>_<port>.pcapng */
 export function flowPcapName(flowId: number, f: Record<string, unknown> | FlowKey): string {
   const r = f as Record<string, unknown>;
   const safe = (s: unknown): string => String(s).replace(/[^0-9A-Za-z.]+/g, '_');
-  return `flow-${flowId}-${safe(r.ip_0)}_${String(r.client_port)}-${safe(r.ip_1)}_${String(r.server_port)}.pcap`;
+  return `flow-${flowId}-${safe(r.ip_0)}_${String(r.client_port)}-${safe(r.ip_1)}_${String(r.server_port)}.pcapng`;
 }
 
-/** The pcap of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
+/**
+ * What auto-tagging calls an address at time `t`: a pod (`name.namespace`), else a service (`name.namespace.svc`), else
+ * a node (its name); null when no resource of the capture has that address then.
+ */
+function hostName(db: Db, ip: string, t: number): string | null {
+  const r = db.prepare(`SELECT kind, name, namespace FROM resources
+      WHERE ip = ? AND kind IN ('Pod', 'Service', 'Node') AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
+      ORDER BY CASE kind WHEN 'Pod' THEN 0 WHEN 'Service' THEN 1 ELSE 2 END, valid_from DESC LIMIT 1`).get(ip, t, t) as
+    { kind: string; name: string; namespace: string | null } | undefined;
+  if (r === undefined) return null;
+  if (r.kind === 'Node' || r.namespace === null) return r.name;
+  return r.kind === 'Pod' ? `${r.name}.${r.namespace}` : `${r.name}.${r.namespace}.svc`;
+}
+
+/** The capture of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
 export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResult> {
   const f = flowKey(db, flowId);
-  const chunks: Buffer[] = [];
+  // The reader reuses its record object: what is kept of each packet is copied out of it.
+  const found: { ts: bigint; origLen: number; data: Buffer }[] = [];
   let linkType = -1;
-  let packets = 0;
-  await forEachFlowPacket(f, ({ rec: p, iface }) => {
-    if (linkType === -1) linkType = iface.linkType;
-    else if (linkType !== iface.linkType) throw new ExportError('the flow spans interfaces of different link types', 'mixed_link_types');
-    const rec = Buffer.allocUnsafe(16);
-    const sec = Math.floor(p.tsUs / 1_000_000);
-    rec.writeUInt32LE(sec >>> 0, 0);
-    rec.writeUInt32LE(((p.tsUs - sec * 1_000_000) * 1000 + (p.tsSubUsNs ?? 0)) >>> 0, 4);
-    rec.writeUInt32LE(p.capLen, 8);
-    rec.writeUInt32LE(p.origLen, 12);
-    chunks.push(rec, Buffer.from(p.data));
-    packets++;
+  let snapLen = 0;
+  await forEachFlowPacket(f, ({ rec, iface }) => {
+    if (linkType === -1) {
+      linkType = iface.linkType;
+      snapLen = iface.snapLen;
+    } else if (linkType !== iface.linkType) throw new ExportError('the flow spans interfaces of different link types', 'mixed_link_types');
+    found.push({ ts: BigInt(rec.tsUs) * 1000n + BigInt(rec.tsSubUsNs ?? 0), origLen: rec.origLen, data: Buffer.from(rec.data) });
   });
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(PCAP_NS_MAGIC, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(linkType === -1 ? 1 : linkType, 20);
+  const names: NameRecord[] = [];
+  for (const ip of f.ip_0 === f.ip_1 ? [f.ip_0] : [f.ip_0, f.ip_1]) {
+    const name = hostName(db, ip, f.start_time);
+    if (name !== null) names.push({ type: ip.includes(':') ? 'ipv6' : 'ipv4', address: ip, names: [name] });
+  }
+  const chunks: Buffer[] = [];
+  const w = new BundleWriter((b) => chunks.push(b), {
+    userAppl: `Rewind ${ENGINE_VERSION}`,
+    comment: `flow ${flowId}: ${f.ip_0}:${f.client_port} → ${f.ip_1}:${f.server_port}, frames ${f.first_frame}–${f.last_frame} of ${f.path}`,
+    // No closing summary: Wireshark would list its Custom Block as one more frame, and an import does not need it.
+    digest: false,
+  });
+  const iface = w.addInterface({ linkType: linkType === -1 ? 1 : linkType, snapLen: snapLen > 0 ? snapLen : 262144, tsResol: 9 });
+  // Before the packets: a one-pass reader (tshark without -2) then names the first frames too.
+  if (names.length > 0) w.writeNameResolution(names);
+  for (const p of found) w.writePacket(iface, p.ts, p.data, { origLen: p.origLen });
   return {
-    pcap: Buffer.concat([header, ...chunks]),
-    packets,
+    pcap: Buffer.concat(chunks),
+    packets: found.length,
     linkType: linkType === -1 ? 1 : linkType,
     fileName: flowPcapName(flowId, f),
+    names,
   };
 }
 

@@ -223,6 +223,13 @@ describe.skipIf(why !== null && !ci)('flow export (tshark reads the file)', () =
     expect(uris).toContain(r.request_resource);
     const streams = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8' }).trim().split('\n');
     expect(new Set(streams).size).toBe(1);
+    // The same frames as in the capture, with their own times and lengths (the file is pcapng, names only when tagged).
+    expect(ex.fileName).toMatch(/\.pcapng$/);
+    expect(ex.names).toEqual([]);
+    const f = db.prepare('SELECT client_port, server_port FROM l4_flow_log WHERE flow_id = ?').get(r.flow_id) as { client_port: number; server_port: number };
+    const fields = (capture: string, filter: string): string => execFileSync('tshark', ['-r', capture, '-Y', filter, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.cap_len'], { encoding: 'utf8' });
+    const flowFilter = `tcp.port == ${f.client_port} && tcp.port == ${f.server_port}`;
+    expect(fields(file, 'frame')).toBe(fields(sample, flowFilter));
   });
 
   it('a request\'s and its response\'s bytes come back from the capture', async () => {

@@ -220,9 +220,9 @@ describe('operations', () => {
     // The one-use id is the credential (a plain link cannot send the token).
     const r = await http('GET', ex.url);
     expect(r.status).toBe(200);
-    expect(r.headers['content-type']).toBe('application/vnd.tcpdump.pcap');
+    expect(r.headers['content-type']).toBe('application/x-pcapng');
     expect(Number(r.headers['x-rewind-packets'])).toBe(packets);
-    expect(r.body.readUInt32LE(0)).toBe(0xa1b23c4d);
+    expect(r.body.readUInt32LE(0)).toBe(0x0a0d0d0a); // a pcapng section header
     expect((await http('GET', ex.url)).status).toBe(404);
   });
 });

@@ -346,7 +346,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (!e || e.expires < Date.now()) throw new ApiFailure('not_found', 'no such download (they are valid once, for 5 minutes)', undefined, 404);
     const r = await exportFlowPcap(database(), e.flowId);
     res.writeHead(200, {
-      'content-type': 'application/vnd.tcpdump.pcap', 'content-length': r.pcap.length, 'cache-control': 'no-store',
+      'content-type': 'application/x-pcapng', 'content-length': r.pcap.length, 'cache-control': 'no-store',
       'content-disposition': `attachment; filename="${r.fileName}"`, 'x-rewind-packets': String(r.packets),
     });
     res.end(r.pcap);

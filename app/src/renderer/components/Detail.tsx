@@ -13,7 +13,7 @@ export function Fields({ record, skip = [] }: { record: Record<string, unknown>;
   );
 }
 
-/** Downloads the flow's packets as pcap (opens in Wireshark). */
+/** Downloads the flow's packets as pcapng (opens in Wireshark, with pod names for its addresses when tagged). */
 export function ExportPcap({ flowId }: { flowId: number }) {
   const [state, setState] = useState<string | null>(null);
   const go = async (): Promise<void> => {
