@@ -1,7 +1,7 @@
 // Exports the packets of one flow as a pcapng file, so that a connection found in the request or flow log opens in
 // Wireshark. The packets are read again from the capture the flow was imported from: the frames between the flow's
 // first and last frame whose addresses and ports are the flow's, either direction. A Name Resolution Block names the
-// two addresses after what auto-tagging knows (pod, service, node), so Wireshark shows pods with name resolution on.
+// two addresses after the flow's tags (pod, service, node), so Wireshark shows pods with name resolution on.
 import { createReadStream, existsSync } from 'node:fs';
 import { CaptureReader } from '../bundle/reader.js';
 import type { InterfaceInfo, NameRecord, PacketRecord } from '../bundle/types.js';
@@ -28,7 +28,6 @@ interface FlowKey {
   protocol: number;
   first_frame: number;
   last_frame: number;
-  start_time: number;
   path: string;
   section_index: number;
   interface_index: number;
@@ -55,7 +54,7 @@ interface FlowPacket {
 
 function flowKey(db: Db, flowId: number): FlowKey {
   const f = db.prepare(`SELECT f.bundle_id, f.observation_point_id, f.ip_0, f.ip_1, f.client_port, f.server_port, f.protocol, f.first_frame,
-      f.last_frame, f.start_time, b.path, op.section_index, op.interface_index
+      f.last_frame, b.path, op.section_index, op.interface_index
     FROM _l4_flow_log f JOIN bundles b ON b.id = f.bundle_id JOIN observation_points op ON op.id = f.observation_point_id
     WHERE f.flow_id = ?`).get(flowId) as FlowKey | undefined;
   if (!f) throw new ExportError(`no flow ${flowId}`, 'not_found');
@@ -107,17 +106,32 @@ export function flowPcapName(flowId: number, f: Record<string, unknown> | FlowKe
 }
 
 /**
- * What auto-tagging calls an address at time `t`: a pod (`name.namespace`), else a service (`name.namespace.svc`), else
- * a node (its name); null when no resource of the capture has that address then.
+ * Names for the flow's two addresses, from the tags auto-tagging gave the flow (the same pod_0 / pod_1 / service_1 the
+ * flow log shows): a pod `name.namespace`, a service `name.namespace.svc`, a node by its name — each only when that
+ * resource has the address itself (behind a ClusterIP, pod_1 is the backend that answered, not the address called).
  */
-function hostName(db: Db, ip: string, t: number): string | null {
-  const r = db.prepare(`SELECT kind, name, namespace FROM resources
-      WHERE ip = ? AND kind IN ('Pod', 'Service', 'Node') AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
-      ORDER BY CASE kind WHEN 'Pod' THEN 0 WHEN 'Service' THEN 1 ELSE 2 END, valid_from DESC LIMIT 1`).get(ip, t, t) as
-    { kind: string; name: string; namespace: string | null } | undefined;
-  if (r === undefined) return null;
-  if (r.kind === 'Node' || r.namespace === null) return r.name;
-  return r.kind === 'Pod' ? `${r.name}.${r.namespace}` : `${r.name}.${r.namespace}.svc`;
+function hostNames(db: Db, flowId: number, f: FlowKey): NameRecord[] {
+  const t = db.prepare('SELECT pod_res_0, node_res_0, pod_res_1, service_res_1, node_res_1 FROM _l4_flow_log WHERE flow_id = ?').get(flowId) as
+    Record<string, number | null> | undefined;
+  if (t === undefined) return [];
+  const byId = db.prepare('SELECT kind, name, namespace, ip FROM resources WHERE id = ?');
+  const name = (ip: string, ids: (number | null)[]): string | null => {
+    for (const id of ids) {
+      if (id === null) continue;
+      const r = byId.get(id) as { kind: string; name: string; namespace: string | null; ip: string | null } | undefined;
+      if (r === undefined || r.ip !== ip) continue;
+      if (r.kind === 'Node' || r.namespace === null) return r.name;
+      return r.kind === 'Service' ? `${r.name}.${r.namespace}.svc` : `${r.name}.${r.namespace}`;
+    }
+    return null;
+  };
+  const out: NameRecord[] = [];
+  const add = (ip: string, n: string | null): void => {
+    if (n !== null && !out.some((x) => x.address === ip)) out.push({ type: ip.includes(':') ? 'ipv6' : 'ipv4', address: ip, names: [n] });
+  };
+  add(f.ip_0, name(f.ip_0, [t.pod_res_0, t.node_res_0]));
+  add(f.ip_1, name(f.ip_1, [t.pod_res_1, t.service_res_1, t.node_res_1]));
+  return out;
 }
 
 /** The capture of flow `flowId` (an l4_flow_log flow_id). Throws ExportError when the flow or its capture is missing. */
@@ -134,11 +148,7 @@ export async function exportFlowPcap(db: Db, flowId: number): Promise<ExportResu
     } else if (linkType !== iface.linkType) throw new ExportError('the flow spans interfaces of different link types', 'mixed_link_types');
     found.push({ ts: BigInt(rec.tsUs) * 1000n + BigInt(rec.tsSubUsNs ?? 0), origLen: rec.origLen, data: Buffer.from(rec.data) });
   });
-  const names: NameRecord[] = [];
-  for (const ip of f.ip_0 === f.ip_1 ? [f.ip_0] : [f.ip_0, f.ip_1]) {
-    const name = hostName(db, ip, f.start_time);
-    if (name !== null) names.push({ type: ip.includes(':') ? 'ipv6' : 'ipv4', address: ip, names: [name] });
-  }
+  const names = hostNames(db, flowId, f);
   const chunks: Buffer[] = [];
   const w = new BundleWriter((b) => chunks.push(b), {
     userAppl: `Rewind ${ENGINE_VERSION}`,

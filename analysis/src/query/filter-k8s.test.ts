@@ -127,6 +127,12 @@ describe.skipIf(why !== null && !ci)('flow export of a tagged flow', () => {
     expect(rows).toHaveLength(f.packets);
     const pods = [`${f.pod_0}.${f.pod_ns_0}`, `${f.pod_1}.${f.pod_ns_1}`];
     for (const [src, dst] of rows) expect([src, dst].sort()).toEqual([...pods].sort());
+    // Called through a ClusterIP: the address is the service's (pod_1 is the backend that answered, at another address).
+    const v = db.prepare(`SELECT f.flow_id, f.ip_1, f.service_1, f.service_ns_1 FROM l4_flow_log f JOIN resources s ON s.kind = 'Service' AND s.ip = f.ip_1
+        WHERE f.protocol = 6 AND f.pod_1 IS NOT NULL LIMIT 1`).get() as { flow_id: number; ip_1: string; service_1: string; service_ns_1: string };
+    expect(v).toBeDefined();
+    const viaService = await exportFlowPcap(db, v.flow_id);
+    expect(viaService.names.find((n) => n.address === v.ip_1)?.names).toEqual([`${v.service_1}.${v.service_ns_1}.svc`]);
     // The export is a Rewind bundle too: it imports cleanly, with the flow's packets.
     const back = await importCaptures({ inputs: [file], dbPath: join(dir, 'back.db') });
     expect(back.bundles[0].status).toBe('ok');
