@@ -1,7 +1,6 @@
 // Filter fields from auto-tagging (pod, namespace, workload, node, Kubernetes service) on a tagged sample incident:
 // the request and flow logs return exactly the rows plain SQL on the same views selects. And the flow export's names
 // for its addresses, as tshark shows them.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCaptures } from '../pipeline/import.js';
 import { openReadOnly } from '../store/store.js';
 import type { Db } from '../store/store.js';
-import { tsharkAvailable } from '../test-support/corpus.js';
+import { isCI, runTshark, tsharkAvailable } from '../test-support/corpus.js';
 import { exportFlowPcap } from './export-flow.js';
 import { compileFilter, FLOW_FILTER, REQUEST_FILTER } from './filter.js';
 import { flowLog, requestLog } from './views.js';
@@ -103,10 +102,9 @@ describe('Kubernetes filter fields', () => {
 });
 
 const why = tsharkAvailable() ? null : 'tshark is not installed (apt-get install tshark)';
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-if (why !== null) process.stdout.write(`filter-k8s.test: export name checks ${ci ? 'fail' : 'are skipped'}: ${why}\n`);
+if (why !== null) process.stdout.write(`filter-k8s.test: export name checks ${isCI ? 'fail' : 'are skipped'}: ${why}\n`);
 
-describe.skipIf(why !== null && !ci)('flow export of a tagged flow', () => {
+describe.skipIf(why !== null && !isCI)('flow export of a tagged flow', () => {
   it('names both addresses after their pods in a Name Resolution Block that tshark applies, and imports back as a bundle', async () => {
     expect(why, why ?? '').toBeNull();
     const f = db.prepare(`SELECT flow_id, ip_0, ip_1, pod_0, pod_ns_0, pod_1, pod_ns_1, packet_tx + packet_rx AS packets FROM l4_flow_log
@@ -121,7 +119,7 @@ describe.skipIf(why !== null && !ci)('flow export of a tagged flow', () => {
     ]);
     const file = join(dir, ex.fileName);
     writeFileSync(file, ex.pcap);
-    const rows = execFileSync('tshark', ['-r', file, '-N', 'n', '-T', 'fields', '-e', 'ip.src_host', '-e', 'ip.dst_host'], { encoding: 'utf8' })
+    const rows = runTshark(['-r', file, '-N', 'n', '-T', 'fields', '-e', 'ip.src_host', '-e', 'ip.dst_host'])
       .trim().split('\n').map((l) => l.split('\t'));
     // Exactly the flow's frames: the two hosts' ARP exchange in between is not part of it (it was exported with it).
     expect(rows).toHaveLength(f.packets);
