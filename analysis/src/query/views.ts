@@ -88,12 +88,15 @@ function addSums(a: Acc, r: AppSums): Acc {
 function totals(a: Acc): RedTotals {
   return {
     requests: a.requests, responses: a.responses, errors: a.errors, clientErrors: a.clientErrors, serverErrors: a.serverErrors, timeouts: a.timeouts,
+    errorPct: errorPercent(a.errors, a.responses),
     rrtAvg: a.rrtCount > 0 ? Math.round(a.rrtSum / a.rrtCount) : null, rrtMax: a.rrtCount > 0 ? a.rrtMax : null,
     rrtP50: quantileFromBuckets(0.5, a.hist, a.rrtMax), rrtP90: quantileFromBuckets(0.9, a.hist, a.rrtMax), rrtP99: quantileFromBuckets(0.99, a.hist, a.rrtMax),
   };
 }
 
 export interface RedTotals extends RedCounters {
+  /** Errors per response in % (errorPercent: DeepFlow's error_ratio). */
+  errorPct: number;
   rrtAvg: number | null;
   rrtMax: number | null;
   rrtP50: number | null;
@@ -246,7 +249,7 @@ export function overviewServices(db: Db, range: TimeRange = {}, sparkPoints = 30
     services.push({
       service: serviceId(g.ip, g.port), ip: g.ip, port: g.port, protocol: g.protocol, requests: tot.requests,
       rps: Math.round((100 * tot.requests) / seconds) / 100, errors: tot.errors,
-      errorPct: errorPercent(tot.errors, tot.responses), timeouts: tot.timeouts,
+      errorPct: tot.errorPct, timeouts: tot.timeouts,
       rrtP50: tot.rrtP50, rrtP90: tot.rrtP90, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax, spark: g.spark, sparkErrors: g.sparkErrors,
     });
   }
@@ -277,7 +280,7 @@ export function topEndpoints(db: Db, range: TimeRange = {}, limit = 10, by: 'err
     const tot = totals(addSums(newAcc(), r));
     out.push({
       ip: r.ip_1, port: r.server_port, protocol: r.l7_protocol, endpoint: r.endpoint, requests: tot.requests, errors: tot.errors,
-      errorPct: errorPercent(tot.errors, tot.responses), timeouts: tot.timeouts, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax,
+      errorPct: tot.errorPct, timeouts: tot.timeouts, rrtP99: tot.rrtP99, rrtMax: tot.rrtMax,
     });
   }
   if (by === 'errors') out.sort((a, b) => b.errors - a.errors || b.timeouts - a.timeouts || (b.rrtP99 ?? 0) - (a.rrtP99 ?? 0));

@@ -57,8 +57,7 @@ export function Overview({ theme, refresh, range, setRange, navigate }: ViewProp
 
   const s = summary.data;
   const red = s?.red;
-  // Errors per response, as the engine's errorPercent (DeepFlow's error_ratio): per request, lone error responses exceeded 100 %.
-  const errPct = red && red.responses > 0 ? (100 * red.errors) / red.responses : 0;
+  const errPct = red?.errorPct ?? 0;
   return (
     <div className="overview">
       <section className="panel">
