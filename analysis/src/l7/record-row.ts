@@ -5,32 +5,60 @@ const cut = (s: string | undefined, max: number): string | null => (s === undefi
 
 type Attributes = Record<string, string | number>;
 
-/**
- * JSON per attributes object pair (request's, response's): parsers intern attribute objects while the values
- * repeat, so most rows reuse a string made before instead of serialising again.
- */
-const jsonMemo = new WeakMap<Attributes, Map<Attributes | undefined, string>>();
+/** Distinct texts the dictionary remembers; past it, it starts again (a repeated text then gets a second id). */
+const MAX_DICTIONARY_TEXTS = 65_536;
+/** Partner objects remembered per attributes object (see AttributesDictionary.idOf). */
 const MEMO_PER_KEY = 64;
 
-/** Request and response attributes merged (the response's win), as JSON; null when neither has any. */
-function attributesJson(req: L7Message | undefined, res: L7Message | undefined): string | null {
-  const a = req?.attributes;
-  const b = res?.attributes;
-  const key = a ?? b;
-  if (key === undefined) return null;
-  const other = a === undefined ? undefined : b;
-  let byOther = jsonMemo.get(key);
-  const hit = byOther?.get(other);
-  if (hit !== undefined) return hit;
-  const json = a === undefined ? JSON.stringify(b) : b === undefined ? JSON.stringify(a) : JSON.stringify({ ...a, ...b });
-  if (byOther === undefined) {
-    byOther = new Map();
-    jsonMemo.set(key, byOther);
-  } else if (byOther.size >= MEMO_PER_KEY) {
-    byOther.clear();
+/**
+ * The `_l7_attributes` ids of one database's attribute texts. A record's attributes (its request's and response's,
+ * merged) are stored once per distinct JSON text and referred to by id: the texts repeat (user agent and content
+ * type, database user, command flags) and were a third of every row's bytes, which the importing thread handed over,
+ * the writer thread bound and SQLite stored and indexed around (−31 MB of rows on the benchmark capture).
+ * Parsers intern attribute objects while the values repeat, so most records find their id by object identity,
+ * without making the JSON again; other objects are serialised and looked up by text.
+ */
+export class AttributesDictionary {
+  private readonly byText = new Map<string, number>();
+  /** Per attributes object (the request's, or the response's when there is no request): id per partner object. */
+  private readonly memo = new WeakMap<Attributes, Map<Attributes | undefined, number>>();
+
+  /** `emit(id, json)`: stores a new text; it must reach the database before the rows that refer to `id`. */
+  constructor(private nextId: number, private readonly emit: (id: number, json: string) => void) {}
+
+  /** The id of the merged attributes of `req` and `res` (the response's fields win); null when neither has any. */
+  idOf(req: L7Message | undefined, res: L7Message | undefined): number | null {
+    const a = req?.attributes;
+    const b = res?.attributes;
+    const key = a ?? b;
+    if (key === undefined) return null;
+    const other = a === undefined ? undefined : b;
+    let byOther = this.memo.get(key);
+    const hit = byOther?.get(other);
+    if (hit !== undefined) return hit;
+    const json = a === undefined ? JSON.stringify(b) : b === undefined ? JSON.stringify(a) : JSON.stringify({ ...a, ...b });
+    const id = this.idOfText(json);
+    if (byOther === undefined) {
+      byOther = new Map();
+      this.memo.set(key, byOther);
+    } else if (byOther.size >= MEMO_PER_KEY) {
+      byOther.clear();
+    }
+    byOther.set(other, id);
+    return id;
   }
-  byOther.set(other, json);
-  return json;
+
+  /** The id of a JSON text, stored (emitted) the first time it is seen. */
+  idOfText(json: string): number {
+    let id = this.byText.get(json);
+    if (id === undefined) {
+      if (this.byText.size >= MAX_DICTIONARY_TEXTS) this.byText.clear();
+      id = this.nextId++;
+      this.byText.set(json, id);
+      this.emit(id, json);
+    }
+    return id;
+  }
 }
 
 /** _l7_flow_log.x_request_id_1 when the response's X-Request-ID equals the request's (see the l7_flow_log view). */
@@ -47,9 +75,12 @@ export const L7_ROW_VALUES = 26;
 
 /**
  * Writes the row's values in L7_COLUMNS order (after the id) into `out` from offset `o` on (the store's flat batch:
- * no per-row array). The flow's own fields (addresses, ports, observation point) live once per flow in _l7_flow.
+ * no per-row array). The flow's own fields (addresses, ports, observation point) live once per flow in _l7_flow, the
+ * attributes' JSON once per distinct text in _l7_attributes (`attributes`).
  */
-export function writeL7RowValues(out: unknown[], o: number, flowId: number, protocolId: number, r: L7Record): void {
+export function writeL7RowValues(
+  out: unknown[], o: number, flowId: number, protocolId: number, r: L7Record, attributes: AttributesDictionary,
+): void {
   const req = r.request;
   const res = r.response;
   // Fields a request carries win over the response's, which fill in what the request lacks.
@@ -88,5 +119,5 @@ export function writeL7RowValues(out: unknown[], o: number, flowId: number, prot
   // the l7_flow_log view gives the id back. 36 bytes fewer per row to hand over, bind and store.
   out[o + 23] = xr1 !== null && xr1 === xr0 ? X_REQUEST_ID_SAME : xr1;
   out[o + 24] = a.httpRealClient ?? b.httpRealClient ?? null;
-  out[o + 25] = attributesJson(req, res);
+  out[o + 25] = attributes.idOf(req, res);
 }

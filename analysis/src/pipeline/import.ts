@@ -239,7 +239,7 @@ export async function ingestCapture(store: Store, src: CaptureSource, opts: Inge
         protocolIds.set(protocol, pid);
       }
       const row = store.l7Row();
-      writeL7RowValues(row.out, row.offset, flow.flowId, pid, rec);
+      writeL7RowValues(row.out, row.offset, flow.flowId, pid, rec, store.attributes);
       store.endL7();
       if (rec.request?.syscall !== undefined || rec.response?.syscall !== undefined) store.addL7Syscall(row.id, rec.request?.syscall, rec.response?.syscall); // the store rolls the row up into metrics_app_1s / _1m
     },

@@ -1,7 +1,7 @@
 // The hot row writers fill batch arrays by index: each must write exactly one row's values, in place, or a batch
 // would silently carry values of another column or of the row before.
 import { describe, expect, test } from 'vitest';
-import { L7_ROW_VALUES, writeL7RowValues } from '../l7/record-row.js';
+import { AttributesDictionary, L7_ROW_VALUES, writeL7RowValues } from '../l7/record-row.js';
 import type { FlowRecord, NetMetricsRow } from '../flows/types.js';
 import type { L7Record } from '../protocols/types.js';
 import { FLOW_COLUMNS, L7_COLUMNS, metricColumns, writeFlowValues, writeMetricValues } from './store.js';
@@ -41,7 +41,7 @@ describe('row writers', () => {
     const rec = { request: req, response: res, status: 'ok' } as unknown as L7Record;
     const w = L7_ROW_VALUES;
     const out = new Array<unknown>(w * 3).fill(UNSET);
-    writeL7RowValues(out, w, 1, 20, rec);
+    writeL7RowValues(out, w, 1, 20, rec, new AttributesDictionary(1, () => {}));
     expect(out.slice(0, w).every((v) => v === UNSET)).toBe(true);
     expect(out.slice(w, 2 * w).some((v) => v === UNSET || v === undefined)).toBe(false);
     expect(out.slice(2 * w).every((v) => v === UNSET)).toBe(true);

@@ -7,6 +7,7 @@ import { columnIndex } from './batch-insert.js';
 import type { RollupConfig } from './batch-insert.js';
 import { FIRST_CUSTOM_PROTOCOL_ID, SIGNAL_SOURCES } from './l7-codes.js';
 import type { SyscallInfo } from '../protocols/types.js';
+import { AttributesDictionary } from '../l7/record-row.js';
 import { BulkWriter } from './bulk-writer.js';
 import type { BulkTable } from './bulk-writer.js';
 import {
@@ -121,6 +122,7 @@ const TABLE_NET_1M = 6;
 const TABLE_VIOLATION = 7;
 const TABLE_SYSCALL = 8;
 const TABLE_APP_NODE_1M = 9;
+const TABLE_L7_ATTRIBUTES = 10;
 const VIOLATION_COLUMNS = ['id', 'bundle_id', 'observation_point_id', 'layer', 'kind', 'message', 'frame_number', 'time', 'bytes_lost', 'count'];
 
 /**
@@ -153,6 +155,8 @@ export class Store {
    */
   private nextViolationId: number;
   private nextL7Id: number;
+  /** Ids of the attribute texts of l7_flow_log rows (writeL7RowValues). */
+  readonly attributes: AttributesDictionary;
   private nextObservationPointId: number;
   private nextProtocolId: number;
 
@@ -184,6 +188,7 @@ export class Store {
     const maxId = (table: string): number => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
     this.nextViolationId = maxId('ingest_violations') + 1;
     this.nextL7Id = maxId('_l7_flow_log') + 1;
+    this.attributes = new AttributesDictionary(maxId('_l7_attributes') + 1, (id, json) => this.bulk.put(TABLE_L7_ATTRIBUTES, id, json));
     this.nextObservationPointId = maxId('observation_points') + 1;
     this.nextProtocolId = Math.max(FIRST_CUSTOM_PROTOCOL_ID, maxId('_l7_protocols') + 1);
     const metricCols = metricColumns();
@@ -193,11 +198,13 @@ export class Store {
     bulkTables[TABLE_L7] = { sql: insertSql('_l7_flow_log', L7_COLUMNS), width: L7_COLUMNS.length, flushFirst: TABLE_L7_FLOW };
     bulkTables[TABLE_APP_1S] = { sql: insertSql('_metrics_app_1s', APP_COLUMNS), width: APP_COLUMNS.length };
     bulkTables[TABLE_APP_1M] = { sql: insertSql('_metrics_app_1m', APP_COLUMNS), width: APP_COLUMNS.length };
-    bulkTables[TABLE_L7_FLOW] = { sql: insertSql('_l7_flow', L7_FLOW_COLUMNS), width: L7_FLOW_COLUMNS.length };
+    // The flushes chain: l7_flow_log rows go after the _l7_flow and _l7_attributes rows they refer to.
+    bulkTables[TABLE_L7_FLOW] = { sql: insertSql('_l7_flow', L7_FLOW_COLUMNS), width: L7_FLOW_COLUMNS.length, flushFirst: TABLE_L7_ATTRIBUTES };
     bulkTables[TABLE_NET_1M] = { sql: insertSql('_metrics_net_1m', metricCols), width: metricCols.length };
     bulkTables[TABLE_VIOLATION] = { sql: insertSql('ingest_violations', VIOLATION_COLUMNS), width: VIOLATION_COLUMNS.length };
     bulkTables[TABLE_SYSCALL] = { sql: insertSql('_l7_syscall', SYSCALL_COLUMNS), width: SYSCALL_COLUMNS.length };
     bulkTables[TABLE_APP_NODE_1M] = { sql: insertSql('_metrics_app_node_1m', APP_COLUMNS), width: APP_COLUMNS.length };
+    bulkTables[TABLE_L7_ATTRIBUTES] = { sql: insertSql('_l7_attributes', ['id', 'json']), width: 2 };
     for (const r of db.prepare('SELECT id, name FROM _l7_protocols').all() as { id: number; name: string }[]) this.protocolIds.set(r.name, r.id);
     const file = db.memory ? null : db.name;
     const rollup: RollupConfig = {
@@ -505,7 +512,7 @@ export const L7_COLUMNS = [
   'id', 'flow_id', 'l7_protocol', 'version', 'type', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id',
   'response_code', 'response_status', 'response_exception', 'response_result', 'request_length', 'response_length',
   'start_time', 'end_time', 'response_duration', 'req_tcp_seq', 'resp_tcp_seq', 'trace_id', 'span_id', 'x_request_id_0',
-  'x_request_id_1', 'http_real_client', 'attributes',
+  'x_request_id_1', 'http_real_client', 'attributes_id',
 ];
 
 /** Columns of _l7_flow: what the l7 records of one flow share. */
