@@ -29,6 +29,21 @@ const alive = (pid: number | undefined): boolean => {
   }
 };
 
+/** Waits until the service's background import has ended (its database then exists and is complete). */
+async function importDone(url: string, token: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await fetch(`${url}/api/ingest.status`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' });
+    const body = (await r.json()) as { ok: boolean; result?: { state?: string; error?: string | null } };
+    last = JSON.stringify(body.result ?? body);
+    if (body.result?.state === 'done') return;
+    if (body.result?.state === 'failed') throw new Error(`the import failed: ${last}`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error(`the import did not end within 30 s: ${last}`);
+}
+
 describe('engine service process', () => {
   it('builds the serve command line', () => {
     expect(serviceArgs({ execPath: 'x', cliPath: 'c.js', bundles: ['a.pcap'], parentPid: 1 })).toEqual(['c.js', 'serve', '--json', '--bundle', 'a.pcap']);
@@ -95,7 +110,9 @@ describe('desktop controller', () => {
       const file = menus.at(-1)?.find((m) => m.label === 'File');
       const recent = file?.submenu?.find((m) => m.label === 'Open Recent');
       expect(recent?.submenu?.[0].label).toBe(sample);
-      // Opening the database the first service made replaces that service.
+      // Opening the database the first service made replaces that service. The service answers before its
+      // background import has created the file (on a loaded machine, the import's worker starts later): wait for it.
+      await importDone(first?.url as string, first?.token as string);
       await c.openPath(first?.db as string);
       expect(c.current).not.toBe(first);
       expect(alive(first?.child.pid)).toBe(false);
