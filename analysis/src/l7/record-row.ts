@@ -49,7 +49,7 @@ export class AttributesDictionary {
   }
 
   /** The id of a JSON text, stored (emitted) the first time it is seen. */
-  idOfText(json: string): number {
+  private idOfText(json: string): number {
     let id = this.byText.get(json);
     if (id === undefined) {
       if (this.byText.size >= MAX_DICTIONARY_TEXTS) this.byText.clear();

@@ -11,7 +11,7 @@ export interface BatchTable {
   sql: string;
   /** Values per row. */
   width: number;
-  /** A table whose pending rows must be inserted before this one's (rows here refer to rows there). */
+  /** A table whose pending rows (and its own flushFirst's, down the chain) must be inserted before this one's. */
   flushFirst?: number;
 }
 

@@ -97,6 +97,30 @@ describe('store writer thread', () => {
     }
   });
 
+  test('a flush follows the flushFirst chain through a table with nothing pending', async () => {
+    // l7_flow_log rows refer to _l7_flow and _l7_attributes rows: the writer must receive a row's referents first even
+    // when the middle table has no rows pending.
+    const file = path.join(dir, 'chain.db');
+    const h = new Database(file);
+    h.pragma('journal_mode = WAL');
+    h.exec('CREATE TABLE seq (n INTEGER PRIMARY KEY AUTOINCREMENT, t TEXT NOT NULL, v INTEGER NOT NULL)');
+    const insert = (t: string): string => `INSERT INTO seq(t, v) VALUES ('${t}', ?)`;
+    const w = new BulkWriter(h, [
+      { sql: insert('rows'), width: 1, flushFirst: 1 },
+      { sql: insert('middle'), width: 1, flushFirst: 2 },
+      { sql: insert('texts'), width: 1 },
+    ], null, file);
+    w.put(1, 1);
+    w.put(0, 2); // flushes 'middle' first (it has a row), which flushes 'texts' (none yet)
+    w.flush();
+    w.put(2, 3);
+    w.put(0, 4); // 'middle' has nothing pending: 'texts' must still go before 'rows'
+    w.flush();
+    await w.close();
+    expect(h.prepare('SELECT t, v FROM seq ORDER BY n').raw().all()).toEqual([['middle', 1], ['rows', 2], ['texts', 3], ['rows', 4]]);
+    h.close();
+  });
+
   test('a failing statement in the writer thread rejects drain() with its message', async () => {
     const file = path.join(dir, 'bad.db');
     const h = new Database(file);

@@ -203,9 +203,12 @@ export class BulkWriter {
   }
 
   private flushTable(table: number): void {
+    // Follow the whole chain: a table with nothing pending may sit between this one and rows it refers to
+    // (l7_flow_log → _l7_flow → _l7_attributes).
     const first = this.tables[table].flushFirst;
-    if (first !== undefined && this.rows[first] > 0) this.flushTable(first);
+    if (first !== undefined) this.flushTable(first);
     const rows = this.rows[table];
+    if (rows === 0) return;
     const values = this.values[table];
     const n = rows * this.tables[table].width;
     if (this.inline !== null) {
