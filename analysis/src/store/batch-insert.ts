@@ -5,6 +5,7 @@ import { AppRollup } from './app-rollup.js';
 import type { AppSample } from './app-rollup.js';
 import { APP_METRICS_LAG_S, quantileFromBuckets } from '../l7/app-metrics.js';
 import { L7_TYPES, RESPONSE_STATUSES } from './l7-codes.js';
+import { PackedColumnReader, loadPackedRows, packedInsertSql } from './packed-rows.js';
 
 export interface BatchTable {
   /** INSERT statement for one row. */
@@ -13,13 +14,22 @@ export interface BatchTable {
   width: number;
   /** A table whose pending rows (and its own flushFirst's, down the chain) must be inserted before this one's. */
   flushFirst?: number;
+  /** Batches of this table come packed (packed-rows.ts; the writer thread's tables, when the extension loads). */
+  packed?: boolean;
 }
 
 /** Positions of the fields the rollup reads in the l7 flow rows and the l7 record rows. */
 export interface RollupLayout {
   flow: { flowId: number; observationPointId: number; ip0: number; ip1: number; serverPort: number };
-  record: { flowId: number; l7Protocol: number; type: number; endpoint: number; responseStatus: number; startTime: number; responseDuration: number };
+  record: RecordLayout;
 }
+
+export interface RecordLayout {
+  flowId: number; l7Protocol: number; type: number; endpoint: number; responseStatus: number; startTime: number; responseDuration: number;
+}
+
+/** The RED rollup's fields read out of packed l7_flow_log batches, each in its slot of a row's values (PackedColumnReader). */
+const SIDE_LAYOUT: RecordLayout = { flowId: 0, l7Protocol: 1, type: 2, endpoint: 3, responseStatus: 4, startTime: 5, responseDuration: 6 };
 
 /**
  * A per-minute table rolled up from a per-second one as its rows are inserted (metrics_net_1m from metrics_net_1s,
@@ -194,6 +204,10 @@ export class BatchInserter {
   private readonly runners: RowRunner[];
   /** Per table: a runner for ROWS_PER_STATEMENT rows at once (null when the statement cannot be widened). */
   private readonly multiRunners: (RowRunner | null)[];
+  /** Per table: how the rollups read its packed batches back (null: they do not; made at the first batch). */
+  private readonly packedReaders: ({ reader: PackedColumnReader; visit: (v: unknown[]) => void } | null | undefined)[] = [];
+  /** Per table: `INSERT … SELECT … FROM rewind_rows(?)` for packed batches (null: the table is not packed). */
+  private readonly packedStatements: (Database.Statement | null)[];
   private readonly rollup: AppRollup | null = null;
   private readonly cfg: RollupConfig | null;
   private readonly flows = new Map<number, FlowInfo>();
@@ -210,8 +224,16 @@ export class BatchInserter {
   private readonly insertTx: (table: number, values: readonly unknown[], rows: number) => void;
   private readonly flushTx: () => void;
 
-  constructor(db: Database.Database, tables: readonly BatchTable[], rollup: RollupConfig | null) {
+  /** `packedRows`: the SQLite extension to load for packed batches (packed-rows.ts), or null when none come. */
+  constructor(db: Database.Database, tables: readonly BatchTable[], rollup: RollupConfig | null, packedRows: string | null = null) {
     this.widths = tables.map((t) => t.width);
+    if (packedRows !== null) loadPackedRows(db, packedRows);
+    this.packedStatements = tables.map((t) => {
+      if (packedRows === null || t.packed !== true) return null;
+      const sql = packedInsertSql(t.sql, t.width);
+      if (sql === null) throw new Error(`table of ${t.width} columns cannot take packed rows: ${t.sql.slice(0, 60)}`);
+      return db.prepare(sql);
+    });
     this.runners = tables.map((t) => rowRunner(db.prepare(t.sql), t.width));
     this.multiRunners = tables.map((t) => {
       const sql = t.width <= MAX_MULTI_ROW_WIDTH && t.width * ROWS_PER_STATEMENT <= MAX_BOUND ? multiRowSql(t.sql, ROWS_PER_STATEMENT) : null;
@@ -256,10 +278,41 @@ export class BatchInserter {
     const kind = cfg === null ? 0 : table === cfg.l7 ? 1 : table === cfg.l7Flow ? 2 : minute !== undefined ? 3 : 0;
     if (kind === 0) return;
     for (let r = 0, o = 0; r < rows; r++, o += width) {
-      if (kind === 1) this.rollRecord(v, o);
+      if (kind === 1) this.rollRecord(v, o, (cfg as RollupConfig).layout.record);
       else if (kind === 2) this.rememberFlow(v, o);
       else (minute as MinuteRollup).add(v, o, width);
     }
+  }
+
+  /** Inserts a packed batch of `rows` rows (packed-rows.ts) without a transaction of its own. */
+  insertPacked(table: number, data: Uint8Array, rows: number): void {
+    const stmt = this.packedStatements[table];
+    if (stmt === null || stmt === undefined) throw new Error(`table ${table} takes no packed rows here`);
+    const { changes } = stmt.run(data);
+    if (changes !== rows) throw new Error(`packed batch gave ${changes} rows, expected ${rows}`);
+    const cfg = this.cfg;
+    if (cfg === null) return;
+    let reader = this.packedReaders[table];
+    if (reader === undefined) {
+      // The rollups read the rows back: l7_flow_log rows' seven fields into the slots of SIDE_LAYOUT, the other
+      // tables' rows whole.
+      const width = this.widths[table];
+      const minute = this.minutes[table];
+      if (table === cfg.l7) {
+        const L = cfg.layout.record;
+        const columns: number[] = [];
+        for (const k of Object.keys(SIDE_LAYOUT) as (keyof RecordLayout)[]) columns[SIDE_LAYOUT[k]] = L[k];
+        reader = { reader: new PackedColumnReader(width, columns), visit: (v) => this.rollRecord(v, 0, SIDE_LAYOUT) };
+      } else if (table === cfg.l7Flow || minute !== undefined) {
+        const all = Array.from({ length: width }, (_, i) => i);
+        const visit = table === cfg.l7Flow ? (v: unknown[]) => this.rememberFlow(v, 0) : (v: unknown[]) => minute?.add(v, 0, width);
+        reader = { reader: new PackedColumnReader(width, all), visit };
+      } else {
+        reader = null;
+      }
+      this.packedReaders[table] = reader;
+    }
+    if (reader !== null) reader.reader.read(data, reader.visit);
   }
 
   /** Writes out every open rollup row without a transaction of its own. */
@@ -293,9 +346,7 @@ export class BatchInserter {
     });
   }
 
-  private rollRecord(v: readonly unknown[], o: number): void {
-    const cfg = this.cfg as RollupConfig;
-    const L = cfg.layout.record;
+  private rollRecord(v: readonly unknown[], o: number, L: RecordLayout): void {
     const flowId = v[o + L.flowId] as number;
     let f = this.flows.get(flowId);
     if (f === undefined) {

@@ -42,6 +42,43 @@ describe('store writer thread', () => {
     m.close();
   });
 
+  test('a writer thread gets packed batches when the SQLite extension is built (CI must have it), value arrays without', async () => {
+    const s = openStore(path.join(dir, 'packs.db'));
+    const why = s.packedRowsOff;
+    await s.closeAsync();
+    if (why !== null) process.stdout.write(`bulk-writer.test: batches are not packed here: ${why}\n`);
+    if (process.env.CI === 'true') expect(why).toBeNull();
+    const before = process.env.REWIND_PACKED_ROWS;
+    process.env.REWIND_PACKED_ROWS = '0';
+    try {
+      const off = openStore(path.join(dir, 'packs-off.db'));
+      expect(off.usesWriterThread).toBe(true);
+      expect(off.packsRows).toBe(false);
+      await off.closeAsync();
+    } finally {
+      if (before === undefined) delete process.env.REWIND_PACKED_ROWS;
+      else process.env.REWIND_PACKED_ROWS = before;
+    }
+  });
+
+  test('packed batches and value arrays store the same rows', async () => {
+    const a = path.join(dir, 'packed.db');
+    const b = path.join(dir, 'values.db');
+    const before = process.env.REWIND_PACKED_ROWS;
+    const sa = await importCaptures({ inputs: [sample], dbPath: a, now: () => 1 });
+    process.env.REWIND_PACKED_ROWS = '0';
+    try {
+      const sb = await importCaptures({ inputs: [sample], dbPath: b, now: () => 1 });
+      expect(sb.l7Records).toBe(sa.l7Records);
+    } finally {
+      if (before === undefined) delete process.env.REWIND_PACKED_ROWS;
+      else process.env.REWIND_PACKED_ROWS = before;
+    }
+    const da = dump(a);
+    expect(da._l7_flow_log.length).toBe(sa.l7Records);
+    expect(da).toEqual(dump(b));
+  });
+
   test('an import through the writer thread stores the same rows as an inline import', async () => {
     const a = path.join(dir, 'thread.db');
     const b = path.join(dir, 'inline.db');

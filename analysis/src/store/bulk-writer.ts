@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { BatchInserter } from './batch-insert.js';
 import type { BatchTable, RollupConfig } from './batch-insert.js';
+import { RowPacker, loadPackedRows, packedInsertSql, packedRowsLibrary } from './packed-rows.js';
 import type { WriterInit, WriterMessage, WriterReply } from './bulk-writer-worker.js';
 
 export type BulkTable = BatchTable;
@@ -44,6 +45,12 @@ export class BulkWriter {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private worker: Worker | null = null;
+  /** Packs the batches for the writer thread (null: value arrays for all). */
+  private readonly packer: RowPacker | null = null;
+  /** Why batches are not packed (no writer thread, extension not built or not loadable), for the notes. */
+  readonly packedRowsOff: string | null = null;
+  /** Per table: its INSERT can take packed rows (every bulk table of the store's). */
+  private readonly packable: boolean[];
   private inFlight = 0;
   private syncId = 0;
   private error: Error | null = null;
@@ -59,10 +66,29 @@ export class BulkWriter {
     // One array per table for the whole import: rows are written by index (no growth), and after a batch is handed
     // out (postMessage copies it) its slots are cleared, so the values it held can die young.
     this.values = tables.map((t) => packedNulls(t.width * BATCH_ROWS));
+    this.packable = tables.map((t) => packedInsertSql(t.sql, t.width) !== null);
     this.rows = tables.map(() => 0);
     const url = workerPath === null ? null : writerWorkerUrl();
     if (url !== null && workerPath !== null) {
-      const init: WriterInit = { path: workerPath, tables: tables.map((t) => ({ sql: t.sql, width: t.width })), rollup };
+      let packedRows: string | null = null;
+      if (this.packable.some((x) => x)) {
+        packedRows = packedRowsLibrary();
+        if (packedRows === null) this.packedRowsOff = 'the rewind_rows SQLite extension is not built (or REWIND_PACKED_ROWS=0)';
+        else {
+          try {
+            // Loaded here first, so that a library that does not load falls back to value arrays rather than failing
+            // the writer thread.
+            loadPackedRows(db, packedRows);
+            this.packer = new RowPacker();
+          } catch (err) {
+            this.packedRowsOff = `the rewind_rows SQLite extension does not load: ${err instanceof Error ? err.message : String(err)}`;
+            packedRows = null;
+          }
+        }
+      }
+      const init: WriterInit = {
+        path: workerPath, tables: tables.map((t, i) => ({ sql: t.sql, width: t.width, packed: packedRows !== null && this.packable[i] })), rollup, packedRows,
+      };
       const w = new Worker(url, { workerData: init });
       w.on('message', (m: WriterReply) => this.onReply(m));
       w.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
@@ -71,8 +97,14 @@ export class BulkWriter {
       });
       this.worker = w;
     } else {
+      this.packedRowsOff = 'no writer thread';
       this.inline = new BatchInserter(db, tables, rollup);
     }
+  }
+
+  /** True when batches go to the writer thread packed. */
+  get packsRows(): boolean {
+    return this.packer !== null;
   }
 
   get usesWorker(): boolean {
@@ -214,21 +246,27 @@ export class BulkWriter {
     if (this.inline !== null) {
       this.inline.insert(table, values, rows);
     } else {
+      const data = this.packer !== null && this.packable[table] ? this.packer.pack(values, rows, this.tables[table].width) : null;
       this.inFlight++;
-      this.post({ op: 'rows', table, values: n === values.length ? values : values.slice(0, n), rows });
+      if (data !== null) {
+        this.post({ op: 'packed', table, data, rows }, [data.buffer as ArrayBuffer]);
+      } else {
+        this.post({ op: 'rows', table, values: n === values.length ? values : values.slice(0, n), rows });
+      }
     }
     values.fill(null, 0, n);
     this.rows[table] = 0;
   }
 
-  private post(m: WriterMessage): void {
+  private post(m: WriterMessage, transfer?: ArrayBuffer[]): void {
     if (this.worker === null) throw this.error ?? new Error('store writer thread is stopped');
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
   }
 
   private onReply(m: WriterReply): void {
     if (m.op === 'done') {
       this.inFlight--;
+      if (m.buffer !== undefined) this.packer?.recycle(m.buffer);
       if (this.pressureWaiter !== null && this.inFlight < MAX_IN_FLIGHT) {
         const w = this.pressureWaiter;
         this.pressureWaiter = null;

@@ -244,6 +244,15 @@ export class Store {
     return this.bulk.usesWorker;
   }
 
+  /** True when the writer thread gets its batches packed (packed-rows.ts); packedRowsOff says why not. */
+  get packsRows(): boolean {
+    return this.bulk.packsRows;
+  }
+
+  get packedRowsOff(): string | null {
+    return this.bulk.packedRowsOff;
+  }
+
   /** Waits until every row handed to the store is committed (a no-op wait when inserting inline). */
   async drain(): Promise<void> {
     await this.bulk.drain();
