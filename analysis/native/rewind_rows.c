@@ -6,16 +6,18 @@
  *   INSERT INTO t (a, b, c) SELECT c0, c1, c2 FROM rewind_rows(?, 3)
  *
  * Format (all integers little-endian):
- *   bytes 0..3   uint32 V: where the value section ends; the number section starts at V rounded up to 8
- *   bytes 4..7   uint32 N: how many numbers it holds (8 bytes each, IEEE 754 doubles)
- *   bytes 8..V   the values of each row one after the other, `width` per row, each a tag byte and its payload:
+ *   bytes 0..3    uint32 V: where the value section ends; the number section starts at V rounded up to 8
+ *   bytes 4..7    uint32 N: how many numbers it holds (8 bytes each, IEEE 754 doubles)
+ *   bytes 8..11   uint32 L: bytes in the text section, which follows the number section
+ *   bytes 12..15  0
+ *   bytes 16..V   the values of each row one after the other, `width` per row, each a tag byte and its payload:
  *     0  NULL                      (no payload)
  *     1  a number                  (none here: the next double of the number section; column affinity stores
  *                                   integers as such)
- *     2  a text                    uint32 length, then that many bytes of UTF-8
+ *     2  a text                    uint32 length: the next that many bytes (UTF-8) of the text section
  *     3  the same text as the last text of this column in the batch (no payload)
  *     4  an empty text             (no payload)
- *   then         the number section
+ *   then          the number section, then the text section
  * A value that runs past its section, an unknown tag, a repeat with no text before it or a partial last row is an
  * SQL error (SQLITE_ERROR with a message naming the row): the statement fails, nothing is read out of bounds.
  *
@@ -43,6 +45,8 @@ typedef struct {
   const unsigned char *end;   /* end of the value section */
   const unsigned char *num;   /* next number */
   const unsigned char *numEnd;
+  const unsigned char *txt;   /* next text */
+  const unsigned char *txtEnd;
   int width;
   int eof;
   sqlite3_int64 rowid;
@@ -109,7 +113,7 @@ static int readRow(RowsCursor *c) {
   const unsigned char *p = c->p;
   const unsigned char *end = c->end;
   if (p >= end) {
-    if (c->num != c->numEnd) return corrupt(c, "numbers left over after the last row");
+    if (c->num != c->numEnd || c->txt != c->txtEnd) return corrupt(c, "numbers or texts left over after the last row");
     c->eof = 1;
     return SQLITE_OK;
   }
@@ -127,11 +131,11 @@ static int readRow(RowsCursor *c) {
       if ((size_t)(end - p) < 4) return corrupt(c, "truncated text length");
       uint32_t n = u32le(p);
       p += 4;
-      if ((size_t)(end - p) < n || n > 0x7fffffffu) return corrupt(c, "truncated text");
+      if ((size_t)(c->txtEnd - c->txt) < n || n > 0x7fffffffu) return corrupt(c, "text past the text section");
       c->kind[i] = 2;
-      c->at[i] = c->lastText[i] = p;
+      c->at[i] = c->lastText[i] = c->txt;
       c->len[i] = c->lastLen[i] = n;
-      p += n;
+      c->txt += n;
     } else if (tag == 3) {
       if (c->lastText[i] == NULL) return corrupt(c, "repeated text without a text before it");
       c->kind[i] = 2;
@@ -174,14 +178,16 @@ static int rowsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
   c->width = width;
   memset(c->lastText, 0, sizeof c->lastText);
   if (p == NULL || bytes <= 0) return SQLITE_OK;
-  if (bytes < 8) return corrupt(c, "batch shorter than its header");
-  uint32_t v = u32le(p), n = u32le(p + 4);
-  uint32_t t = (v + 7u) & ~7u;
-  if (v < 8 || v > (uint32_t)bytes || t > (uint32_t)bytes || n > ((uint32_t)bytes - t) / 8) return corrupt(c, "bad batch header");
-  c->p = p + 8;
+  if (bytes < 16) return corrupt(c, "batch shorter than its header");
+  uint64_t v = u32le(p), n = u32le(p + 4), l = u32le(p + 8);
+  uint64_t t = (v + 7u) & ~(uint64_t)7u;
+  if (v < 16 || t + n * 8 + l != (uint64_t)bytes) return corrupt(c, "bad batch header");
+  c->p = p + 16;
   c->end = p + v;
   c->num = p + t;
-  c->numEnd = p + t + (size_t)n * 8;
+  c->numEnd = p + t + n * 8;
+  c->txt = c->numEnd;
+  c->txtEnd = c->txt + l;
   c->eof = 0;
   return readRow(c);
 }

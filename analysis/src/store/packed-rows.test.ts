@@ -57,10 +57,10 @@ describe('packed rows: format', () => {
     const data = p.pack(flat, MIXED.length, COLS.length);
     expect(data).not.toBeNull();
     expect(unpackRows(data as Uint8Array, COLS.length)).toEqual(flat.map((x) => (x === undefined ? null : x)));
-    // A string repeated from the row before is one tag byte: header 8, four texts of 5 + 3 bytes, four repeats,
-    // rounded up to 8 for the (empty) number section.
+    // A string repeated from the row before is one tag byte: header 16, four texts of 5 bytes (tag, length) and their
+    // 3 bytes in the text section, four repeats.
     const rep = p.pack(['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET'], 2, 4) as Uint8Array;
-    expect(rep.length).toBe(48);
+    expect(rep.length).toBe(16 + 4 * 5 + 4 + 4 * 3);
     expect(unpackRows(rep, 4)).toEqual(Array.from({ length: 8 }, () => 'GET'));
   });
 
@@ -118,13 +118,13 @@ describe.skipIf(missing !== null && !isCI)('packed rows: the SQLite extension', 
       const good = new RowPacker().pack(MIXED.slice(0, 6).flat(), 6, COLS.length) as Uint8Array;
       const bad: [string, Uint8Array][] = [
         ['truncated', good.slice(0, good.length - 3)],
-        ['header only', good.slice(0, 8)],
-        ['short header', good.slice(0, 5)],
-        ['unknown tag', (() => { const b = good.slice(); b[8] = 9; return b; })()],
+        ['header only', good.slice(0, 16)],
+        ['short header', good.slice(0, 10)],
+        ['unknown tag', (() => { const b = good.slice(); b[16] = 9; return b; })()],
         ['repeat before any text', new RowPacker().pack([1, null, null, 2], 1, 4) ?? new Uint8Array()],
       ];
       // The repeat case: the second value's tag (after tag 1) turned into a repeat of a column with no text yet.
-      bad[4][1][9] = 3;
+      bad[4][1][17] = 3;
       for (const [what, data] of bad) {
         expect(() => stmt.run(data), what).toThrow(/rewind_rows|corrupt|malformed/i);
       }
@@ -155,7 +155,7 @@ describe.skipIf(missing !== null && !isCI)('packed rows: the SQLite extension', 
         if (i % 4 === 0) {
           data = new Uint8Array(rnd(64));
           for (let j = 0; j < data.length; j++) data[j] = rnd(256);
-          if (data.length >= 8 && rnd(2) === 0) data.set([rnd(data.length), 0, 0, 0, rnd(4), 0, 0, 0]);
+          if (data.length >= 16 && rnd(2) === 0) data.set([16 + rnd(data.length - 16), 0, 0, 0, rnd(4), 0, 0, 0, rnd(16), 0, 0, 0]);
         } else {
           data = good.slice(0, good.length - (rnd(3) === 0 ? rnd(good.length) : 0));
           for (let m = 1 + rnd(4); m > 0; m--) if (data.length > 0) data[rnd(data.length)] = rnd(256);

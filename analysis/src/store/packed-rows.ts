@@ -17,7 +17,7 @@ const TAG_TEXT = 2;
 /** The same text as the last text of this column in the batch (the same string object: repeated methods, hosts). */
 const TAG_REPEAT = 3;
 const TAG_EMPTY = 4;
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 16;
 
 /** Most values per row the extension reads (its MAX_WIDTH). */
 export const PACKED_MAX_WIDTH = 128;
@@ -75,6 +75,8 @@ export class RowPacker {
 
   /** Numbers of the batch being packed (copied behind its values at the end). */
   private numbers = new Float64Array(4096);
+  /** Per text of the batch: where its length field is (patched when a text is not ASCII). */
+  private lengthAt = new Int32Array(4096);
   /** Per column the last string written in full (identity). */
   private last: unknown[] = [];
 
@@ -86,10 +88,18 @@ export class RowPacker {
   pack(values: readonly unknown[], rows: number, width: number): Uint8Array | null {
     const n = rows * width;
     let buf: Buffer = this.take(FIRST_BUFFER_BYTES);
-    if (this.numbers.length < n) this.numbers = new Float64Array(n);
+    if (this.numbers.length < n) {
+      this.numbers = new Float64Array(n);
+      this.lengthAt = new Int32Array(n);
+    }
     const nums = this.numbers;
+    const lengthAt = this.lengthAt;
     const last = this.last;
     for (let c = 0; c < width; c++) last[c] = null;
+    // The texts are joined and written at once behind the numbers: one UTF-8 conversion per batch instead of one
+    // call per text (their lengths are the string lengths while every character is ASCII, checked at the end).
+    const texts: string[] = [];
+    let chars = 0;
     let k = 0;
     let o = HEADER_BYTES;
     for (let i = 0, c = 0; i < n; i++, c = c + 1 === width ? 0 : c + 1) {
@@ -104,15 +114,16 @@ export class RowPacker {
         if (x === last[c]) buf[o++] = TAG_REPEAT;
         else if (x.length === 0) buf[o++] = TAG_EMPTY;
         else {
-          // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
-          if (o + 5 + x.length * 3 > buf.length) buf = this.grow(buf, o, 5 + x.length * 3);
+          const len = x.length;
           buf[o] = TAG_TEXT;
-          const len = utf8Write.call(buf, x, o + 5);
           buf[o + 1] = len & 0xff;
           buf[o + 2] = (len >>> 8) & 0xff;
           buf[o + 3] = (len >>> 16) & 0xff;
           buf[o + 4] = len >>> 24;
-          o += 5 + len;
+          lengthAt[texts.length] = o + 1;
+          texts.push(x);
+          chars += len;
+          o += 5;
           last[c] = x;
         }
       } else {
@@ -121,12 +132,26 @@ export class RowPacker {
       }
     }
     const t = (o + 7) & ~7;
-    const end = t + k * 8;
-    if (end > buf.length) buf = this.grow(buf, o, end - o);
+    const textStart = t + k * 8;
+    // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    if (textStart + chars * 3 > buf.length) buf = this.grow(buf, o, textStart + chars * 3 - o);
+    buf.set(new Uint8Array(nums.buffer, 0, k * 8), t);
+    let textBytes = texts.length === 0 ? 0 : utf8Write.call(buf, texts.join(''), textStart);
+    if (textBytes !== chars) {
+      // Not all ASCII: each text on its own, with its length in bytes.
+      let p = textStart;
+      for (let j = 0; j < texts.length; j++) {
+        const len = utf8Write.call(buf, texts[j], p);
+        buf.writeUInt32LE(len, lengthAt[j]);
+        p += len;
+      }
+      textBytes = p - textStart;
+    }
     buf.writeUInt32LE(o, 0);
     buf.writeUInt32LE(k, 4);
-    buf.set(new Uint8Array(nums.buffer, 0, k * 8), t);
-    return new Uint8Array(buf.buffer, 0, end);
+    buf.writeUInt32LE(textBytes, 8);
+    buf.writeUInt32LE(0, 12);
+    return new Uint8Array(buf.buffer, 0, textStart + textBytes);
   }
 
   private take(min: number): Buffer {
@@ -176,9 +201,11 @@ export class PackedColumnReader {
     const out = this.out;
     for (let c = 0; c < width; c++) last[c] = null;
     const end = b.readUInt32LE(0);
-    const at = data.byteOffset + ((end + 7) & ~7);
+    const t = (end + 7) & ~7;
+    const at = data.byteOffset + t;
     const count = b.readUInt32LE(4);
     const nums = at % 8 === 0 ? new Float64Array(data.buffer, at, count) : new Float64Array(data.buffer.slice(at, at + count * 8));
+    let text = t + count * 8;
     let k = 0;
     let rows = 0;
     for (let o = HEADER_BYTES, c = 0; o < end;) {
@@ -192,11 +219,12 @@ export class PackedColumnReader {
       } else if (tag === TAG_TEXT) {
         const len = b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
         if (slot >= 0) {
-          const s = b.toString('utf8', o + 4, o + 4 + len);
+          const s = b.toString('utf8', text, text + len);
           last[c] = s;
           out[slot] = s;
         }
-        o += 4 + len;
+        text += len;
+        o += 4;
       } else if (tag === TAG_REPEAT) {
         if (slot >= 0) out[slot] = last[c];
       } else if (tag === TAG_EMPTY) {
@@ -219,6 +247,7 @@ export function unpackRows(data: Uint8Array, width: number): unknown[] {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const t = b.readUInt32LE(0);
   let k = (t + 7) & ~7;
+  let text = k + b.readUInt32LE(4) * 8;
   const last: unknown[] = [];
   const out: unknown[] = [];
   for (let o = HEADER_BYTES, c = 0; o < t; c = c + 1 === width ? 0 : c + 1) {
@@ -229,9 +258,10 @@ export function unpackRows(data: Uint8Array, width: number): unknown[] {
       k += 8;
     } else if (tag === TAG_TEXT) {
       const len = b.readUInt32LE(o);
-      last[c] = b.toString('utf8', o + 4, o + 4 + len);
+      last[c] = b.toString('utf8', text, text + len);
       out.push(last[c]);
-      o += 4 + len;
+      text += len;
+      o += 4;
     } else if (tag === TAG_REPEAT) out.push(last[c]);
     else if (tag === TAG_EMPTY) out.push('');
     else throw new Error(`packed rows: unknown tag ${tag} at byte ${o - 1}`);
