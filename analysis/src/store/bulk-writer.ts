@@ -15,11 +15,13 @@ export type BulkTable = BatchTable;
 /** Rows per batch (one transaction each). */
 const BATCH_ROWS = 512;
 /**
- * Batches the writer thread may have queued before the producer is asked to wait (bounds memory). Also the writer's
- * backlog when the last packet is read, i.e. serial time at the end of an import: 32 left ≈ 0.23 s there, 8 ≈ 0.12 s,
- * with no stall measurable before (2026-12-01).
+ * Batches the writer thread may have queued before the producer is asked to wait (bounds memory: packed batches are
+ * ≤ ~200 KB each). The producer checks it after each 4 MiB chunk, which makes ~10 batches on the benchmark capture:
+ * with 8, it waited after every chunk (118 waits, ≈ 0.2 s of a 2.9 s import) and the writer's replies, which it
+ * only sees when it yields, were often the whole wait. 32: wall time 2.84 → 2.70 s median over 5 alternating pairs,
+ * the same peak RSS (2026-12-02); 64 was no faster. Also the writer's backlog when the last packet is read.
  */
-const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 32;
 
 /**
  * An array of n nulls with packed elements: postMessage copies a packed array densely, a holey one (`new Array(n)`,
