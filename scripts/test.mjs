@@ -20,6 +20,7 @@ function step(title, cmd, args) {
 }
 
 if (!step('build', bin('tsc'), ['-b', 'analysis', 'ebpf', 'capture-agent', 'app', 'sample-captures/lab'])) process.exit(1);
+if (!step('bundle CLI', process.execPath, ['analysis/scripts/bundle-cli.mjs'])) process.exit(1);
 if (!step('build renderer', bin('vite'), ['build', '--config', 'app/vite.config.ts', '--logLevel', 'warn'])) process.exit(1);
 if (!step('typecheck renderer', bin('tsc'), ['-p', 'app/src/renderer/tsconfig.json'])) process.exit(1);
 if (!step('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json'])) process.exit(1);

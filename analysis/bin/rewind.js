@@ -3,7 +3,24 @@
 // `rewind record` belongs to the capture agent (@rewind/capture-agent): the engine never imports it, this entry
 // script hands the command over when the agent is installed beside it. `rewind serve` (the engine service of the app,
 // web mode) belongs to @rewind/app the same way, and `rewind lab` to @rewind/lab (sample-captures/lab).
-import { main } from '../dist/cli/main.js';
+import { statSync } from 'node:fs';
+
+/**
+ * The engine CLI: the one-file bundle of dist (analysis/scripts/bundle-cli.mjs, made by `npm run build`) while it is
+ * newer than the last TypeScript build, else dist itself. The bundle starts ~50 ms sooner (one module instead of
+ * ~130 to resolve and link, every command); REWIND_NO_BUNDLE=1 uses dist.
+ */
+async function engineCli() {
+  if (process.env.REWIND_NO_BUNDLE !== '1') {
+    const bundle = new URL('../dist/cli-bundle/main.js', import.meta.url);
+    try {
+      if (statSync(bundle).mtimeMs >= statSync(new URL('../dist/.tsbuildinfo', import.meta.url)).mtimeMs) return await import(bundle.href);
+    } catch {
+      // no bundle (or no build): dist
+    }
+  }
+  return import('../dist/cli/main.js');
+}
 
 const io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
@@ -28,7 +45,7 @@ async function run(argv) {
     }
     return lab.cmdLab(argv.slice(1), io);
   }
-  if (argv[0] !== 'record') return main(argv);
+  if (argv[0] !== 'record') return (await engineCli()).main(argv);
   let agent;
   try {
     agent = await import('@rewind/capture-agent');
