@@ -37,7 +37,10 @@ export function loadPackedRows(db: { loadExtension(path: string): unknown }, lib
  */
 export function packedRowsLibrary(): string | null {
   if (process.env.REWIND_PACKED_ROWS === '0') return null;
-  const p = fileURLToPath(new URL(`../../native/build/${LIBRARY}`, import.meta.url));
+  let p = fileURLToPath(new URL(`../../native/build/${LIBRARY}`, import.meta.url));
+  // In the packaged desktop app the library is unpacked beside the asar archive (SQLite's dlopen cannot read inside).
+  const unpacked = p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+  if (unpacked !== p && existsSync(unpacked)) p = unpacked;
   return existsSync(p) ? p : null;
 }
 
