@@ -8,12 +8,20 @@
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'cli-bundle');
 const tmp = `${out}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (err) {
+  // A platform without esbuild's binary: the CLI runs from dist, a little slower to start.
+  console.log(`@rewind/analysis: esbuild is not available (${err instanceof Error ? err.message : String(err)}); the CLI runs from dist`);
+  rmSync(out, { recursive: true, force: true });
+  process.exit(0);
+}
 await build({
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js'), path.join(root, 'dist', 'store', 'bulk-writer-worker.js')],
   outdir: tmp,
